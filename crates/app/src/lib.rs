@@ -1,0 +1,1 @@
+//! linli-app (being written).

@@ -1,0 +1,1 @@
+//! Demo community generator (being written).

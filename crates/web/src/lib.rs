@@ -1,0 +1,1 @@
+//! linli-web (being written).
