@@ -194,9 +194,10 @@ impl PgCluster {
     }
 
     fn start_server(&mut self) -> anyhow::Result<()> {
-        let dir = self.data_dir.to_str().with_context(|| {
-            format!("{} is not valid UTF-8", self.data_dir.display())
-        })?;
+        let dir = self
+            .data_dir
+            .to_str()
+            .with_context(|| format!("{} is not valid UTF-8", self.data_dir.display()))?;
         // pg_ctl hands the options to a shell, so the directory goes in single quotes.
         ensure!(!dir.contains('\''), "{dir} contains a single quote");
         let log = self.data_dir.join("server.log");
@@ -215,7 +216,14 @@ impl PgCluster {
                 .arg(&self.data_dir)
                 .arg("-l")
                 .arg(&log)
-                .args(["-w", "-t", &START_TIMEOUT_S.to_string(), "-o", &options, "start"]);
+                .args([
+                    "-w",
+                    "-t",
+                    &START_TIMEOUT_S.to_string(),
+                    "-o",
+                    &options,
+                    "start",
+                ]);
             let output = run(&mut pg_ctl)?;
             if output.status.success() {
                 self.port = port;
@@ -266,7 +274,9 @@ impl PgCluster {
             // must not take the watchdog down before it has cleaned up.
             .process_group(0);
         scrub_env(&mut sh);
-        let mut child = sh.spawn().context("could not start the PostgreSQL watchdog (sh)")?;
+        let mut child = sh
+            .spawn()
+            .context("could not start the PostgreSQL watchdog (sh)")?;
         let stdin = child.stdin.take();
         Ok(Watchdog { child, stdin })
     }
@@ -421,7 +431,9 @@ fn read_tail(log: &Path, start: u64) -> String {
     let read = || -> std::io::Result<String> {
         let mut file = fs::File::open(log)?;
         let len = file.metadata()?.len();
-        file.seek(SeekFrom::Start(start.max(len.saturating_sub(LOG_TAIL_BYTES_MAX))))?;
+        file.seek(SeekFrom::Start(
+            start.max(len.saturating_sub(LOG_TAIL_BYTES_MAX)),
+        ))?;
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes)?;
         Ok(String::from_utf8_lossy(&bytes).into_owned())
@@ -576,23 +588,30 @@ mod tests {
         const MARKER: &str = "LINLI_TESTKIT_CLUSTER";
         if is_child() {
             let cluster = shared_pg();
-            println!("{MARKER} {} {}", cluster.port(), cluster.data_dir().display());
-            loop {
-                std::thread::sleep(Duration::from_secs(60));
-            }
+            println!(
+                "{MARKER} {} {}",
+                cluster.port(),
+                cluster.data_dir().display()
+            );
+            // Wait to be killed; should the parent die first, its end of our stdin closes.
+            let _ = std::io::stdin().read_to_end(&mut Vec::new());
+            panic!("the parent test went away without killing this process");
         }
         let mut child = spawn_self(NAME, &[])
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("the test binary starts");
         let stdout = std::io::BufReader::new(child.stdout.take().expect("piped"));
+        // libtest prints `test <name> ... ` without a newline before the test runs, so the
+        // marker lands in the middle of a line.
         let line = stdout
             .lines()
             .map_while(Result::ok)
-            .find(|line| line.starts_with(MARKER))
+            .find_map(|line| Some(line.split_once(MARKER)?.1.to_owned()))
             .expect("the child reports its cluster");
-        let mut fields = line.split(' ').skip(1);
+        let mut fields = line.split_whitespace();
         let port: u16 = fields.next().and_then(|p| p.parse().ok()).expect("port");
         let dir = PathBuf::from(fields.next().expect("data directory"));
         assert!(accepts_tcp(port));
@@ -605,7 +624,10 @@ mod tests {
         while (accepts_tcp(port) || dir.exists()) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(100));
         }
-        assert!(!accepts_tcp(port), "the orphaned server on {port} still runs");
+        assert!(
+            !accepts_tcp(port),
+            "the orphaned server on {port} still runs"
+        );
         assert!(!dir.exists(), "{} is left behind", dir.display());
     }
 

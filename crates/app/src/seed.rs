@@ -1,0 +1,1 @@
+//! Demo seeding (being written).
