@@ -6,9 +6,9 @@
 //! front of this in `web`.
 
 use crate::{Actor, App, AppError};
+use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::Argon2;
 use linli_domain::auth;
 use linli_store::SessionRow;
 use rand::RngCore;
@@ -110,15 +110,31 @@ impl App {
         let token = random_token();
         let csrf_token = random_token();
         let expires_at = now + SESSION_TTL_MS;
-        self.store.create_session(&staff, &token_hash(&token), kind.code(), &csrf_token, now, expires_at).await?;
-        Ok(NewSession { token, csrf_token, actor: actor_of(&staff), expires_at })
+        self.store
+            .create_session(&staff, &token_hash(&token), kind.code(), &csrf_token, now, expires_at)
+            .await?;
+        Ok(NewSession {
+            token,
+            csrf_token,
+            actor: actor_of(&staff),
+            expires_at,
+        })
     }
 
     /// The actor behind a token, if the session is live.
     pub async fn authenticate(&self, token: &str) -> Result<Authenticated, AppError> {
         let hash = token_hash(token);
-        let session: SessionRow = self.store.session(&hash, self.now()).await?.ok_or(AppError::Unauthenticated)?;
-        Ok(Authenticated { actor: actor_of(&session.staff), csrf_token: session.csrf_token, kind: session.kind, token_hash: hash })
+        let session: SessionRow = self
+            .store
+            .session(&hash, self.now())
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        Ok(Authenticated {
+            actor: actor_of(&session.staff),
+            csrf_token: session.csrf_token,
+            kind: session.kind,
+            token_hash: hash,
+        })
     }
 
     pub async fn logout(&self, token: &str) -> Result<(), AppError> {
@@ -127,17 +143,31 @@ impl App {
     }
 
     /// Changes one's own password; other sessions end, this one stays.
-    pub async fn change_password(&self, actor: &Actor, current_token: &str, old: &str, new: &str) -> Result<(), AppError> {
+    pub async fn change_password(
+        &self,
+        actor: &Actor,
+        current_token: &str,
+        old: &str,
+        new: &str,
+    ) -> Result<(), AppError> {
         let staff = self.store.staff(actor.org, actor.staff).await?;
         if !verify_password(old, &staff.password_hash) {
-            return Err(AppError::invalid("old_password", "the current password is wrong", "当前密码不正确"));
+            return Err(AppError::invalid(
+                "old_password",
+                "the current password is wrong",
+                "当前密码不正确",
+            ));
         }
-        let new = auth::new_password(new).map_err(|e| AppError::invalid("new_password", &e.to_string(), &e.message_zh()))?;
+        let new =
+            auth::new_password(new).map_err(|e| AppError::invalid("new_password", &e.to_string(), &e.message_zh()))?;
         let hash = hash_password(new)?;
-        self.store.set_password(actor.org, actor.staff, &hash, Some(&token_hash(current_token))).await?;
+        self.store
+            .set_password(actor.org, actor.staff, &hash, Some(&token_hash(current_token)))
+            .await?;
         Ok(())
     }
 }
 
 /// An argon2id hash of a random string, checked against when the username is unknown.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2D4cAtGBR1MeY0o7mWJmK3Tg0IVxjI5tCHF6qqzdk3o";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2D4cAtGBR1MeY0o7mWJmK3Tg0IVxjI5tCHF6qqzdk3o";

@@ -53,13 +53,21 @@ pub struct ScanResult {
 }
 
 fn catalog_err(e: CatalogError) -> AppError {
-    AppError::Invalid { field: e.field().into(), message_en: e.to_string(), message_zh: e.message_zh() }
+    AppError::Invalid {
+        field: e.field().into(),
+        message_en: e.to_string(),
+        message_zh: e.message_zh(),
+    }
 }
 
 fn optional_text(v: Option<String>, field: &str, max: usize) -> Result<String, AppError> {
     let s = v.unwrap_or_default().trim().to_string();
     if s.chars().count() > max {
-        return Err(AppError::invalid(field, &format!("{field} is longer than {max} characters"), &format!("{field} 不能超过 {max} 个字符")));
+        return Err(AppError::invalid(
+            field,
+            &format!("{field} is longer than {max} characters"),
+            &format!("{field} 不能超过 {max} 个字符"),
+        ));
     }
     Ok(s)
 }
@@ -78,18 +86,27 @@ impl App {
         let sku = optional_text(input.sku, "sku", SKU_CHARS_MAX)?;
         let sku = if sku.is_empty() { sku_fallback } else { sku };
         if input.gtins.len() > PRODUCT_GTINS_MAX {
-            return Err(AppError::invalid("gtins", &format!("at most {PRODUCT_GTINS_MAX} barcodes"), &format!("最多 {PRODUCT_GTINS_MAX} 个条码")));
+            return Err(AppError::invalid(
+                "gtins",
+                &format!("at most {PRODUCT_GTINS_MAX} barcodes"),
+                &format!("最多 {PRODUCT_GTINS_MAX} 个条码"),
+            ));
         }
         let mut gtins = Vec::new();
         for (i, g) in input.gtins.iter().enumerate() {
-            let gtin = Gtin::parse(g).map_err(|e| AppError::invalid(&format!("gtins[{i}]"), &e.to_string(), &e.message_zh()))?;
+            let gtin = Gtin::parse(g)
+                .map_err(|e| AppError::invalid(&format!("gtins[{i}]"), &e.to_string(), &e.message_zh()))?;
             let n = gtin.normalized();
             if !gtins.contains(&n) {
                 gtins.push(n);
             }
         }
         if input.zone_ids.len() > PRODUCT_ZONES_MAX {
-            return Err(AppError::invalid("zone_ids", &format!("at most {PRODUCT_ZONES_MAX} zones"), &format!("最多 {PRODUCT_ZONES_MAX} 个场景专区")));
+            return Err(AppError::invalid(
+                "zone_ids",
+                &format!("at most {PRODUCT_ZONES_MAX} zones"),
+                &format!("最多 {PRODUCT_ZONES_MAX} 个场景专区"),
+            ));
         }
         let (pinyin_full, pinyin_initials) = catalog::pinyin_of(&name_zh);
         Ok(ProductData {
@@ -118,19 +135,29 @@ impl App {
         actor.require(Permission::EditCatalog)?;
         let now = self.now();
         let data = self.product_data(input, format!("SKU{now}"))?;
-        let id = self.store.create_product(actor.org, &data, Some(actor.staff), now).await?;
+        let id = self
+            .store
+            .create_product(actor.org, &data, Some(actor.staff), now)
+            .await?;
         Ok(self.store.product(actor.org, id).await?)
     }
 
     /// Replaces a product. Changing the price needs the price permission as well.
-    pub async fn update_product(&self, actor: &Actor, id: ProductId, input: ProductInput) -> Result<ProductRow, AppError> {
+    pub async fn update_product(
+        &self,
+        actor: &Actor,
+        id: ProductId,
+        input: ProductInput,
+    ) -> Result<ProductRow, AppError> {
         actor.require(Permission::EditCatalog)?;
         let old = self.store.product(actor.org, id).await?;
         let data = self.product_data(input, old.sku.clone())?;
         if data.price_fen != old.price_fen {
             actor.require(Permission::ChangePrice)?;
         }
-        self.store.update_product(actor.org, id, &data, actor.staff, self.now()).await?;
+        self.store
+            .update_product(actor.org, id, &data, actor.staff, self.now())
+            .await?;
         Ok(self.store.product(actor.org, id).await?)
     }
 
@@ -141,7 +168,9 @@ impl App {
         let p = self.store.product(actor.org, id).await?;
         let mut data = to_data(&p);
         data.price_fen = price.fen();
-        self.store.update_product(actor.org, id, &data, actor.staff, self.now()).await?;
+        self.store
+            .update_product(actor.org, id, &data, actor.staff, self.now())
+            .await?;
         Ok(self.store.product(actor.org, id).await?)
     }
 
@@ -163,7 +192,12 @@ impl App {
         if q.as_deref().is_some_and(|q| q.chars().count() > SEARCH_CHARS_MAX) {
             return Err(AppError::invalid("q", "search text is too long", "搜索词过长"));
         }
-        let filter = ProductFilter { q, category: category.map(CategoryId), zone: zone.map(ZoneId), include_inactive };
+        let filter = ProductFilter {
+            q,
+            category: category.map(CategoryId),
+            zone: zone.map(ZoneId),
+            include_inactive,
+        };
         Ok(self.store.products(actor.org, &filter, paging.request()).await?)
     }
 
@@ -182,21 +216,37 @@ impl App {
         expiry_alert_hours: Option<i64>,
     ) -> Result<CategoryRow, AppError> {
         actor.require(Permission::EditCatalog)?;
-        let name = catalog::product_name(name_zh).map_err(|e| AppError::invalid("name_zh", &e.to_string(), &e.message_zh()))?;
+        let name = catalog::product_name(name_zh)
+            .map_err(|e| AppError::invalid("name_zh", &e.to_string(), &e.message_zh()))?;
         let code = code.trim();
         if code.is_empty() || code.len() > 32 {
-            return Err(AppError::invalid("code", "code must have 1 to 32 characters", "编码须为 1 到 32 个字符"));
+            return Err(AppError::invalid(
+                "code",
+                "code must have 1 to 32 characters",
+                "编码须为 1 到 32 个字符",
+            ));
         }
         let hours = expiry_alert_hours.unwrap_or(72);
         if !(0..=24 * 365).contains(&hours) {
-            return Err(AppError::invalid("expiry_alert_hours", "alert horizon must be 0 to 8760 hours", "临期提醒须为 0 到 8760 小时"));
+            return Err(AppError::invalid(
+                "expiry_alert_hours",
+                "alert horizon must be 0 to 8760 hours",
+                "临期提醒须为 0 到 8760 小时",
+            ));
         }
         if let Some(p) = parent
             && !self.store.categories(actor.org).await?.iter().any(|c| c.id.0 == p)
         {
-            return Err(AppError::invalid("parent_id", "parent category does not exist", "上级分类不存在"));
+            return Err(AppError::invalid(
+                "parent_id",
+                "parent category does not exist",
+                "上级分类不存在",
+            ));
         }
-        let id = self.store.create_category(actor.org, parent.map(CategoryId), code, &name, name_en.trim(), hours).await?;
+        let id = self
+            .store
+            .create_category(actor.org, parent.map(CategoryId), code, &name, name_en.trim(), hours)
+            .await?;
         let all = self.store.categories(actor.org).await?;
         all.into_iter().find(|c| c.id == id).ok_or(AppError::NotFound)
     }
@@ -217,7 +267,8 @@ impl App {
 
     pub async fn set_scale_template(&self, actor: &Actor, t: ScaleTemplate) -> Result<(), AppError> {
         actor.require(Permission::EditCatalog)?;
-        t.validate().map_err(|e| AppError::invalid("prefix", &e.to_string(), &e.message_zh()))?;
+        t.validate()
+            .map_err(|e| AppError::invalid("prefix", &e.to_string(), &e.message_zh()))?;
         let row = ScaleTemplateRow {
             prefix: t.prefix.clone(),
             plu_digits: i64::from(t.plu_digits),
@@ -232,9 +283,9 @@ impl App {
     pub async fn scan(&self, actor: &Actor, code: &str) -> Result<ScanResult, AppError> {
         actor.require(Permission::ViewCatalog)?;
         let templates = self.scale_templates(actor).await?;
-        let year = i16::try_from(linli_domain::time::local_date(self.now()).year()).expect("years fit i16");
-        let scanned =
-            barcode::classify(code, &templates, year).map_err(|e| AppError::invalid("code", &e.to_string(), &e.message_zh()))?;
+        let year = linli_domain::time::local_date(self.now()).year();
+        let scanned = barcode::classify(code, &templates, year)
+            .map_err(|e| AppError::invalid("code", &e.to_string(), &e.message_zh()))?;
         let empty = ScanResult {
             kind: "gtin",
             product: None,
@@ -249,11 +300,20 @@ impl App {
         Ok(match scanned {
             Scanned::Gtin(g) => {
                 let product = self.store.product_by_gtin(actor.org, &g.normalized()).await?;
-                ScanResult { kind: "gtin", product, gtin: Some(g.normalized()), ..empty }
+                ScanResult {
+                    kind: "gtin",
+                    product,
+                    gtin: Some(g.normalized()),
+                    ..empty
+                }
             }
             Scanned::Plu(plu) => {
                 let product = self.store.product_by_plu(actor.org, i64::from(plu)).await?;
-                ScanResult { kind: "plu", product, ..empty }
+                ScanResult {
+                    kind: "plu",
+                    product,
+                    ..empty
+                }
             }
             Scanned::Scale(r) => {
                 let product = self.store.product_by_plu(actor.org, i64::from(r.plu)).await?;
@@ -264,7 +324,13 @@ impl App {
                     }
                     _ => None,
                 };
-                ScanResult { kind: "scale", product, weight_g: r.weight_g, price_fen, ..empty }
+                ScanResult {
+                    kind: "scale",
+                    product,
+                    weight_g: r.weight_g,
+                    price_fen,
+                    ..empty
+                }
             }
             Scanned::Gs1(d) => {
                 let product = match &d.gtin {

@@ -10,7 +10,11 @@ use linli_store::StoreError;
 pub enum AppError {
     /// Bad input (400/422): names the field.
     #[error("{field}: {message_en}")]
-    Invalid { field: String, message_en: String, message_zh: String },
+    Invalid {
+        field: String,
+        message_en: String,
+        message_zh: String,
+    },
     #[error("not found")]
     NotFound,
     #[error("sign in first")]
@@ -23,24 +27,44 @@ pub enum AppError {
     Forbidden { permission: &'static str },
     /// Conflicts with stored state (409): a taken code, a stock refusal, a state machine.
     #[error("{message_en}")]
-    Conflict { code: &'static str, field: Option<String>, message_en: String, message_zh: String },
+    Conflict {
+        code: &'static str,
+        field: Option<String>,
+        message_en: String,
+        message_zh: String,
+    },
     #[error("internal error: {0}")]
     Internal(String),
 }
 
 impl AppError {
     pub fn invalid(field: &str, en: &str, zh: &str) -> AppError {
-        AppError::Invalid { field: field.into(), message_en: en.into(), message_zh: zh.into() }
+        AppError::Invalid {
+            field: field.into(),
+            message_en: en.into(),
+            message_zh: zh.into(),
+        }
     }
 
     pub fn conflict(code: &'static str, field: Option<&str>, en: String, zh: String) -> AppError {
-        AppError::Conflict { code, field: field.map(String::from), message_en: en, message_zh: zh }
+        AppError::Conflict {
+            code,
+            field: field.map(String::from),
+            message_en: en,
+            message_zh: zh,
+        }
     }
 
     pub fn stock(e: StockError, field: &str) -> AppError {
         match e {
-            StockError::Insufficient { .. } => AppError::conflict("insufficient_stock", Some(field), e.to_string(), e.message_zh()),
-            _ => AppError::Invalid { field: field.into(), message_en: e.to_string(), message_zh: e.message_zh() },
+            StockError::Insufficient { .. } => {
+                AppError::conflict("insufficient_stock", Some(field), e.to_string(), e.message_zh())
+            }
+            _ => AppError::Invalid {
+                field: field.into(),
+                message_en: e.to_string(),
+                message_zh: e.message_zh(),
+            },
         }
     }
 
@@ -102,7 +126,12 @@ impl From<StoreError> for AppError {
                 format!("{field} 已被占用或引用的对象不存在"),
             ),
             StoreError::Stock(s) => AppError::stock(s, "qty"),
-            StoreError::State(what) => AppError::conflict("state", None, what.to_string(), format!("当前状态不允许此操作（{what}）")),
+            StoreError::State(what) => AppError::conflict(
+                "state",
+                None,
+                what.to_string(),
+                format!("当前状态不允许此操作（{what}）"),
+            ),
             StoreError::Db(e) => AppError::Internal(e.to_string()),
         }
     }

@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod catalog;
+pub mod demo_seed;
 mod error;
 pub mod people;
 pub mod purchasing;
@@ -37,7 +38,9 @@ impl Clock for SystemClock {
     fn now_ms(&self) -> i64 {
         #[expect(clippy::disallowed_methods, reason = "the one place that reads the wall clock")]
         let now = std::time::SystemTime::now();
-        let since = now.duration_since(std::time::UNIX_EPOCH).expect("the clock is after 1970");
+        let since = now
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("the clock is after 1970");
         i64::try_from(since.as_millis()).expect("milliseconds fit i64 until year 292 million")
     }
 }
@@ -75,7 +78,11 @@ pub struct Actor {
 
 impl Actor {
     pub fn require(&self, p: Permission) -> Result<(), AppError> {
-        if allows(self.role, p) { Ok(()) } else { Err(AppError::Forbidden { permission: p.code() }) }
+        if allows(self.role, p) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden { permission: p.code() })
+        }
     }
 
     /// The idempotency principal: keys are per staff member.
@@ -93,7 +100,10 @@ pub struct Paging {
 
 impl Default for Paging {
     fn default() -> Self {
-        Paging { page: 1, page_size: PAGE_SIZE_DEFAULT }
+        Paging {
+            page: 1,
+            page_size: PAGE_SIZE_DEFAULT,
+        }
     }
 }
 
@@ -101,7 +111,7 @@ impl Paging {
     pub fn new(page: Option<i64>, page_size: Option<i64>) -> Result<Paging, AppError> {
         let page = page.unwrap_or(1);
         let page_size = page_size.unwrap_or(PAGE_SIZE_DEFAULT);
-        if page < 1 || page > 1_000_000 {
+        if !(1..=1_000_000).contains(&page) {
             return Err(AppError::invalid("page", "page must be 1 or more", "页码必须从 1 开始"));
         }
         if !(1..=PAGE_SIZE_MAX).contains(&page_size) {
@@ -115,7 +125,10 @@ impl Paging {
     }
 
     pub(crate) fn request(self) -> linli_store::PageRequest {
-        linli_store::PageRequest { offset: (self.page - 1) * self.page_size, limit: self.page_size }
+        linli_store::PageRequest {
+            offset: (self.page - 1) * self.page_size,
+            limit: self.page_size,
+        }
     }
 }
 

@@ -49,8 +49,10 @@ fn purchasing_err(e: PurchasingError) -> AppError {
 }
 
 fn minutes(t: &str, field: &str) -> Result<i64, AppError> {
-    let time: jiff::civil::Time =
-        t.trim().parse().map_err(|_| AppError::invalid(field, "time must look like 10:00", "时间须为 10:00 这样的格式"))?;
+    let time: jiff::civil::Time = t
+        .trim()
+        .parse()
+        .map_err(|_| AppError::invalid(field, "time must look like 10:00", "时间须为 10:00 这样的格式"))?;
     let _ = purchasing::DeliveryRule::new(time, time, 0);
     Ok(i64::from(time.hour()) * 60 + i64::from(time.minute()))
 }
@@ -60,7 +62,11 @@ fn po_action(code: &str) -> Result<PoAction, AppError> {
         "send" => Ok(PoAction::Send),
         "close" => Ok(PoAction::Close),
         "cancel" => Ok(PoAction::Cancel),
-        _ => Err(AppError::invalid("action", "action must be send, close or cancel", "操作须为 send、close 或 cancel")),
+        _ => Err(AppError::invalid(
+            "action",
+            "action must be send, close or cancel",
+            "操作须为 send、close 或 cancel",
+        )),
     }
 }
 
@@ -75,18 +81,31 @@ impl App {
         let name = linli_domain::catalog::product_name(&s.name_zh)
             .map_err(|e| AppError::invalid("name_zh", &e.to_string(), &e.message_zh()))?;
         if !matches!(s.kind.as_str(), "farm" | "factory" | "distributor") {
-            return Err(AppError::invalid("kind", "kind must be farm, factory or distributor", "类型须为 farm（农场）、factory（工厂）或 distributor（经销商）"));
+            return Err(AppError::invalid(
+                "kind",
+                "kind must be farm, factory or distributor",
+                "类型须为 farm（农场）、factory（工厂）或 distributor（经销商）",
+            ));
         }
         let code = s.code.trim();
         if code.is_empty() || code.len() > 32 {
-            return Err(AppError::invalid("code", "code must have 1 to 32 characters", "编码须为 1 到 32 个字符"));
+            return Err(AppError::invalid(
+                "code",
+                "code must have 1 to 32 characters",
+                "编码须为 1 到 32 个字符",
+            ));
         }
         let phone = match s.contact_phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
-            Some(p) => PhoneNumber::parse(p).map_err(|e| AppError::invalid("contact_phone", &e.to_string(), &e.message_zh()))?.as_str().to_string(),
+            Some(p) => PhoneNumber::parse(p)
+                .map_err(|e| AppError::invalid("contact_phone", &e.to_string(), &e.message_zh()))?
+                .as_str()
+                .to_string(),
             None => String::new(),
         };
         if !(0..=purchasing::LEAD_TIME_HOURS_MAX).contains(&s.lead_time_hours) {
-            let e = PurchasingError::LeadTime { max: purchasing::LEAD_TIME_HOURS_MAX };
+            let e = PurchasingError::LeadTime {
+                max: purchasing::LEAD_TIME_HOURS_MAX,
+            };
             return Err(AppError::invalid("lead_time_hours", &e.to_string(), &e.message_zh()));
         }
         let new = NewSupplier {
@@ -102,31 +121,75 @@ impl App {
         Ok(self.store.supplier(actor.org, id).await?)
     }
 
-    pub async fn create_po(&self, actor: &Actor, supplier: i64, lines: Vec<(i64, i64, i64)>, note: &str) -> Result<PoRow, AppError> {
+    pub async fn create_po(
+        &self,
+        actor: &Actor,
+        supplier: i64,
+        lines: Vec<(i64, i64, i64)>,
+        note: &str,
+    ) -> Result<PoRow, AppError> {
         actor.require(Permission::ManagePurchasing)?;
         if lines.is_empty() {
-            return Err(AppError::invalid("lines", "a purchase order needs at least one line", "采购单至少需要一行商品"));
+            return Err(AppError::invalid(
+                "lines",
+                "a purchase order needs at least one line",
+                "采购单至少需要一行商品",
+            ));
         }
         if lines.len() > purchasing::PO_LINES_MAX {
-            let e = PurchasingError::TooManyLines { max: purchasing::PO_LINES_MAX };
+            let e = PurchasingError::TooManyLines {
+                max: purchasing::PO_LINES_MAX,
+            };
             return Err(AppError::invalid("lines", &e.to_string(), &e.message_zh()));
         }
         for (i, (_, qty, cost)) in lines.iter().enumerate() {
             if *qty <= 0 || *qty > linli_domain::stock::MOVEMENT_QTY_MAX {
-                return Err(AppError::invalid(&format!("lines[{i}].qty"), "ordered quantity must be positive", "采购数量必须大于 0"));
+                return Err(AppError::invalid(
+                    &format!("lines[{i}].qty"),
+                    "ordered quantity must be positive",
+                    "采购数量必须大于 0",
+                ));
             }
             if *cost < 0 || *cost > linli_domain::money::AMOUNT_FEN_MAX {
-                return Err(AppError::invalid(&format!("lines[{i}].unit_cost_fen"), "unit cost must be 0 or more", "进价不能为负数"));
+                return Err(AppError::invalid(
+                    &format!("lines[{i}].unit_cost_fen"),
+                    "unit cost must be 0 or more",
+                    "进价不能为负数",
+                ));
             }
         }
         let store = match actor.store {
             Some(s) => s,
-            None => self.store.stores(actor.org).await?.first().map(|s| s.id).ok_or(AppError::NotFound)?,
+            None => self
+                .store
+                .stores(actor.org)
+                .await?
+                .first()
+                .map(|s| s.id)
+                .ok_or(AppError::NotFound)?,
         };
         let prefix = format!("PO{}", linli_domain::time::local_date(self.now()).strftime("%Y%m%d"));
-        let lines: Vec<NewPoLine> =
-            lines.into_iter().map(|(p, qty, cost)| NewPoLine { product: ProductId(p), qty, unit_cost_fen: cost }).collect();
-        let id = self.store.create_po(actor.org, store, SupplierId(supplier), &prefix, &lines, note.trim(), Some(actor.staff), self.now()).await?;
+        let lines: Vec<NewPoLine> = lines
+            .into_iter()
+            .map(|(p, qty, cost)| NewPoLine {
+                product: ProductId(p),
+                qty,
+                unit_cost_fen: cost,
+            })
+            .collect();
+        let id = self
+            .store
+            .create_po(
+                actor.org,
+                store,
+                SupplierId(supplier),
+                &prefix,
+                &lines,
+                note.trim(),
+                Some(actor.staff),
+                self.now(),
+            )
+            .await?;
         Ok(self.store.po(actor.org, id).await?)
     }
 
@@ -138,7 +201,9 @@ impl App {
     pub async fn pos(&self, actor: &Actor, status: Option<&str>, paging: Paging) -> Result<Page<PoRow>, AppError> {
         actor.require(Permission::ReceiveGoods)?;
         let status = match status.filter(|s| !s.is_empty()) {
-            Some(s) => Some(PoStatus::from_code(s).ok_or_else(|| AppError::invalid("status", "unknown status", "未知状态"))?),
+            Some(s) => {
+                Some(PoStatus::from_code(s).ok_or_else(|| AppError::invalid("status", "unknown status", "未知状态"))?)
+            }
             None => None,
         };
         Ok(self.store.pos(actor.org, status, paging.request()).await?)
@@ -152,14 +217,25 @@ impl App {
         let now = self.now();
         let expected = if action == PoAction::Send {
             let s = self.store.supplier(actor.org, po.supplier_id).await?;
-            let t = |m: i64| jiff::civil::Time::new(i8::try_from(m / 60).unwrap_or(0), i8::try_from(m % 60).unwrap_or(0), 0, 0).unwrap_or(jiff::civil::Time::midnight());
+            let t = |m: i64| {
+                jiff::civil::Time::new(
+                    i8::try_from(m / 60).unwrap_or(0),
+                    i8::try_from(m % 60).unwrap_or(0),
+                    0,
+                    0,
+                )
+                .unwrap_or(jiff::civil::Time::midnight())
+            };
             purchasing::DeliveryRule::new(t(s.order_cutoff_min), t(s.delivery_time_min), s.lead_time_hours)
                 .ok()
                 .map(|r| r.expected_delivery(now))
         } else {
             None
         };
-        self.store.po_action(actor.org, po.id, action, expected, actor.staff, now).await?.map_err(purchasing_err)?;
+        self.store
+            .po_action(actor.org, po.id, action, expected, actor.staff, now)
+            .await?
+            .map_err(purchasing_err)?;
         Ok(self.store.po(actor.org, po.id).await?)
     }
 
@@ -179,19 +255,37 @@ impl App {
             let (mut product, mut lot, mut exp) = (l.product_id.map(ProductId), l.lot_code.clone(), None);
             if let Some(code) = l.code.as_deref().filter(|c| !c.trim().is_empty()) {
                 let scan = self.scan(actor, code).await.map_err(|e| match e {
-                    AppError::Invalid { message_en, message_zh, .. } => AppError::Invalid { field: field("code"), message_en, message_zh },
+                    AppError::Invalid {
+                        message_en, message_zh, ..
+                    } => AppError::Invalid {
+                        field: field("code"),
+                        message_en,
+                        message_zh,
+                    },
                     other => other,
                 })?;
-                let p = scan.product.ok_or_else(|| AppError::invalid(&field("code"), "no product has this barcode", "没有商品使用此条码"))?;
+                let p = scan.product.ok_or_else(|| {
+                    AppError::invalid(&field("code"), "no product has this barcode", "没有商品使用此条码")
+                })?;
                 product = Some(p.id);
                 if lot.as_deref().is_none_or(|s| s.trim().is_empty()) {
                     lot = scan.lot;
                 }
                 exp = scan.expiry;
             }
-            let product = product.ok_or_else(|| AppError::invalid(&field("product_id"), "give a product id or a barcode", "请填写商品或扫描条码"))?;
+            let product = product.ok_or_else(|| {
+                AppError::invalid(
+                    &field("product_id"),
+                    "give a product id or a barcode",
+                    "请填写商品或扫描条码",
+                )
+            })?;
             if l.qty <= 0 || l.qty > linli_domain::stock::MOVEMENT_QTY_MAX {
-                return Err(AppError::invalid(&field("qty"), "quantity must be positive", "数量必须大于 0"));
+                return Err(AppError::invalid(
+                    &field("qty"),
+                    "quantity must be positive",
+                    "数量必须大于 0",
+                ));
             }
             let expiry_text = l.expiry.clone().filter(|e| !e.trim().is_empty()).or(exp);
             let expires_at = expiry(expiry_text.as_deref(), &field("expiry"))?;
@@ -203,9 +297,19 @@ impl App {
             if let Some(c) = l.unit_cost_fen
                 && !(0..=linli_domain::money::AMOUNT_FEN_MAX).contains(&c)
             {
-                return Err(AppError::invalid(&field("unit_cost_fen"), "unit cost must be 0 or more", "进价不能为负数"));
+                return Err(AppError::invalid(
+                    &field("unit_cost_fen"),
+                    "unit cost must be 0 or more",
+                    "进价不能为负数",
+                ));
             }
-            lines.push(ReceiveLine { product, lot_code: lot, expires_at, qty: l.qty, unit_cost_fen: l.unit_cost_fen });
+            lines.push(ReceiveLine {
+                product,
+                lot_code: lot,
+                expires_at,
+                qty: l.qty,
+                unit_cost_fen: l.unit_cost_fen,
+            });
         }
         let result = self
             .store

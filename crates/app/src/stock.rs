@@ -5,7 +5,8 @@ use linli_domain::auth::Permission;
 use linli_domain::ids::{LocationId, LotId, ProductId, StockCountId};
 use linli_domain::stock::{Delta, MovementKind};
 use linli_store::{
-    BalanceFilter, BalanceRow, LocationRow, LowStockRow, MovementMeta, MovementRow, StockCountRow, STOCK_COUNT_LINES_MAX,
+    BalanceFilter, BalanceRow, LocationRow, LowStockRow, MovementMeta, MovementRow, STOCK_COUNT_LINES_MAX,
+    StockCountRow,
 };
 
 pub const REASON_CHARS_MAX: usize = 200;
@@ -42,9 +43,13 @@ pub(crate) fn expiry(date: Option<&str>, field: &str) -> Result<Option<i64>, App
     match date.map(str::trim).filter(|d| !d.is_empty()) {
         None => Ok(None),
         Some(d) => {
-            let date: jiff::civil::Date = d
-                .parse()
-                .map_err(|_| AppError::invalid(field, "expiry must be a date like 2026-12-31", "到期日须为 2026-12-31 这样的日期"))?;
+            let date: jiff::civil::Date = d.parse().map_err(|_| {
+                AppError::invalid(
+                    field,
+                    "expiry must be a date like 2026-12-31",
+                    "到期日须为 2026-12-31 这样的日期",
+                )
+            })?;
             Ok(Some(linli_domain::time::end_of_local_day(date)))
         }
     }
@@ -66,8 +71,12 @@ impl App {
         paging: Paging,
     ) -> Result<Page<BalanceRow>, AppError> {
         actor.require(Permission::ViewCatalog)?;
-        let filter =
-            BalanceFilter { location: location.map(LocationId), product: product.map(ProductId), q, include_empty };
+        let filter = BalanceFilter {
+            location: location.map(LocationId),
+            product: product.map(ProductId),
+            q,
+            include_empty,
+        };
         Ok(self.store.balances(actor.org, &filter, paging.request()).await?)
     }
 
@@ -79,7 +88,10 @@ impl App {
         paging: Paging,
     ) -> Result<Page<MovementRow>, AppError> {
         actor.require(Permission::ViewCatalog)?;
-        Ok(self.store.movements(actor.org, product.map(ProductId), lot.map(LotId), paging.request()).await?)
+        Ok(self
+            .store
+            .movements(actor.org, product.map(ProductId), lot.map(LotId), paging.request())
+            .await?)
     }
 
     pub async fn adjust_stock(&self, actor: &Actor, input: AdjustInput) -> Result<MovementRow, AppError> {
@@ -87,27 +99,50 @@ impl App {
         let kind = match input.kind.as_str() {
             "adjustment" => MovementKind::Adjustment,
             "waste" => MovementKind::Waste,
-            _ => return Err(AppError::invalid("kind", "kind must be adjustment or waste", "类型须为 adjustment（调整）或 waste（报损）")),
+            _ => {
+                return Err(AppError::invalid(
+                    "kind",
+                    "kind must be adjustment or waste",
+                    "类型须为 adjustment（调整）或 waste（报损）",
+                ));
+            }
         };
         let reason = input.reason.trim();
         if reason.chars().count() > REASON_CHARS_MAX {
             return Err(AppError::invalid("reason", "reason is too long", "原因过长"));
         }
         let delta = Delta::new(kind, input.qty_delta, Some(reason)).map_err(|e| {
-            let field = if matches!(e, linli_domain::stock::StockError::ReasonRequired { .. }) { "reason" } else { "qty_delta" };
+            let field = if matches!(e, linli_domain::stock::StockError::ReasonRequired { .. }) {
+                "reason"
+            } else {
+                "qty_delta"
+            };
             AppError::stock(e, field)
         })?;
         let lot = lot_code(&input.lot_code, "lot_code")?;
         let expires_at = expiry(input.expiry.as_deref(), "expiry")?;
-        let meta = MovementMeta { reason, ref_type: "manual", ref_id: None, staff: Some(actor.staff) };
-        Ok(self
-            .store
-            .post_movement(actor.org, LocationId(input.location_id), ProductId(input.product_id), &lot, expires_at, delta, &meta, self.now())
+        let meta = MovementMeta {
+            reason,
+            ref_type: "manual",
+            ref_id: None,
+            staff: Some(actor.staff),
+        };
+        self.store
+            .post_movement(
+                actor.org,
+                LocationId(input.location_id),
+                ProductId(input.product_id),
+                &lot,
+                expires_at,
+                delta,
+                &meta,
+                self.now(),
+            )
             .await
             .map_err(|e| match e {
                 linli_store::StoreError::Stock(s) => AppError::stock(s, "qty_delta"),
                 other => other.into(),
-            })?)
+            })
     }
 
     pub async fn transfer(
@@ -123,15 +158,38 @@ impl App {
             return Err(AppError::invalid("qty", "quantity must be positive", "数量必须大于 0"));
         }
         if from == to {
-            return Err(AppError::invalid("to_location_id", "source and destination are the same", "调出和调入位置相同"));
+            return Err(AppError::invalid(
+                "to_location_id",
+                "source and destination are the same",
+                "调出和调入位置相同",
+            ));
         }
-        let meta = MovementMeta { reason: "", ref_type: "transfer", ref_id: None, staff: Some(actor.staff) };
-        Ok(self.store.transfer(actor.org, LocationId(from), LocationId(to), ProductId(product), qty, &meta, self.now()).await?)
+        let meta = MovementMeta {
+            reason: "",
+            ref_type: "transfer",
+            ref_id: None,
+            staff: Some(actor.staff),
+        };
+        Ok(self
+            .store
+            .transfer(
+                actor.org,
+                LocationId(from),
+                LocationId(to),
+                ProductId(product),
+                qty,
+                &meta,
+                self.now(),
+            )
+            .await?)
     }
 
     pub async fn expiry_alerts(&self, actor: &Actor, paging: Paging) -> Result<Page<BalanceRow>, AppError> {
         actor.require(Permission::ViewCatalog)?;
-        Ok(self.store.expiry_alerts(actor.org, self.now(), paging.request()).await?)
+        Ok(self
+            .store
+            .expiry_alerts(actor.org, self.now(), paging.request())
+            .await?)
     }
 
     pub async fn low_stock(&self, actor: &Actor, paging: Paging) -> Result<Page<LowStockRow>, AppError> {
@@ -139,23 +197,52 @@ impl App {
         Ok(self.store.low_stock(actor.org, paging.request()).await?)
     }
 
-    pub async fn open_stock_count(&self, actor: &Actor, location: i64, products: Vec<i64>, note: &str) -> Result<StockCountRow, AppError> {
+    pub async fn open_stock_count(
+        &self,
+        actor: &Actor,
+        location: i64,
+        products: Vec<i64>,
+        note: &str,
+    ) -> Result<StockCountRow, AppError> {
         actor.require(Permission::CountStock)?;
         if products.len() > STOCK_COUNT_LINES_MAX {
-            return Err(AppError::invalid("product_ids", "too many products for one count", "单次盘点商品过多"));
+            return Err(AppError::invalid(
+                "product_ids",
+                "too many products for one count",
+                "单次盘点商品过多",
+            ));
         }
         let products: Vec<ProductId> = products.into_iter().map(ProductId).collect();
-        let id = self.store.open_stock_count(actor.org, LocationId(location), &products, note.trim(), actor.staff, self.now()).await?;
+        let id = self
+            .store
+            .open_stock_count(
+                actor.org,
+                LocationId(location),
+                &products,
+                note.trim(),
+                actor.staff,
+                self.now(),
+            )
+            .await?;
         Ok(self.store.stock_count(actor.org, id).await?)
     }
 
-    pub async fn record_counts(&self, actor: &Actor, id: i64, counted: Vec<(i64, i64)>) -> Result<StockCountRow, AppError> {
+    pub async fn record_counts(
+        &self,
+        actor: &Actor,
+        id: i64,
+        counted: Vec<(i64, i64)>,
+    ) -> Result<StockCountRow, AppError> {
         actor.require(Permission::CountStock)?;
         if counted.len() > STOCK_COUNT_LINES_MAX {
             return Err(AppError::invalid("lines", "too many lines", "行数过多"));
         }
         if let Some(i) = counted.iter().position(|(_, q)| *q < 0) {
-            return Err(AppError::invalid(&format!("lines[{i}].counted"), "a counted quantity cannot be negative", "盘点数量不能为负数"));
+            return Err(AppError::invalid(
+                &format!("lines[{i}].counted"),
+                "a counted quantity cannot be negative",
+                "盘点数量不能为负数",
+            ));
         }
         let counted: Vec<(LotId, i64)> = counted.into_iter().map(|(l, q)| (LotId(l), q)).collect();
         self.store.record_counts(actor.org, StockCountId(id), &counted).await?;
@@ -165,7 +252,9 @@ impl App {
     /// Posting corrections changes stock: managers and owners only.
     pub async fn post_stock_count(&self, actor: &Actor, id: i64) -> Result<StockCountRow, AppError> {
         actor.require(Permission::AdjustStock)?;
-        self.store.post_stock_count(actor.org, StockCountId(id), actor.staff, self.now()).await?;
+        self.store
+            .post_stock_count(actor.org, StockCountId(id), actor.staff, self.now())
+            .await?;
         Ok(self.store.stock_count(actor.org, StockCountId(id)).await?)
     }
 

@@ -113,10 +113,7 @@ pub fn allows(role: Role, permission: Permission) -> bool {
     use Permission::*;
     match role {
         Role::Owner | Role::Manager => true,
-        Role::Cashier => matches!(
-            permission,
-            ViewCatalog | ReceiveGoods | CountStock | Sell | ViewMembers
-        ),
+        Role::Cashier => matches!(permission, ViewCatalog | ReceiveGoods | CountStock | Sell | ViewMembers),
         Role::Rider => matches!(permission, ViewCatalog),
     }
 }
@@ -210,11 +207,7 @@ mod tests {
     #[test]
     fn rider_only_views() {
         for p in Permission::ALL {
-            assert_eq!(
-                allows(Role::Rider, p),
-                p == Permission::ViewCatalog,
-                "{p:?}"
-            );
+            assert_eq!(allows(Role::Rider, p), p == Permission::ViewCatalog, "{p:?}");
         }
     }
 
@@ -234,10 +227,7 @@ mod tests {
             assert!(lock.is_none());
             failures = f;
         }
-        assert_eq!(
-            after_failed_login(failures, 100),
-            (0, Some(100 + LOGIN_LOCK_MS))
-        );
+        assert_eq!(after_failed_login(failures, 100), (0, Some(100 + LOGIN_LOCK_MS)));
     }
 
     #[test]

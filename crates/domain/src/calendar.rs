@@ -91,11 +91,7 @@ struct Period {
 }
 
 const fn off(holiday: Holiday, first: Date, last: Date) -> Period {
-    Period {
-        holiday,
-        first,
-        last,
-    }
+    Period { holiday, first, last }
 }
 
 struct YearSchedule {
@@ -111,11 +107,7 @@ const SCHEDULES: &[YearSchedule] = &[
         year: 2024,
         days_off: &[
             off(Holiday::NewYear, date(2024, 1, 1), date(2024, 1, 1)),
-            off(
-                Holiday::SpringFestival,
-                date(2024, 2, 10),
-                date(2024, 2, 17),
-            ),
+            off(Holiday::SpringFestival, date(2024, 2, 10), date(2024, 2, 17)),
             off(Holiday::Qingming, date(2024, 4, 4), date(2024, 4, 6)),
             off(Holiday::LabourDay, date(2024, 5, 1), date(2024, 5, 5)),
             off(Holiday::DragonBoat, date(2024, 6, 10), date(2024, 6, 10)),
@@ -159,11 +151,7 @@ const SCHEDULES: &[YearSchedule] = &[
         year: 2026,
         days_off: &[
             off(Holiday::NewYear, date(2026, 1, 1), date(2026, 1, 3)),
-            off(
-                Holiday::SpringFestival,
-                date(2026, 2, 15),
-                date(2026, 2, 23),
-            ),
+            off(Holiday::SpringFestival, date(2026, 2, 15), date(2026, 2, 23)),
             off(Holiday::Qingming, date(2026, 4, 4), date(2026, 4, 6)),
             off(Holiday::LabourDay, date(2026, 5, 1), date(2026, 5, 5)),
             off(Holiday::DragonBoat, date(2026, 6, 19), date(2026, 6, 21)),
@@ -195,11 +183,7 @@ pub fn day_kind(date: Date) -> DayKind {
     let Some(schedule) = SCHEDULES.iter().find(|s| s.year == date.year()) else {
         return fallback_day_kind(date);
     };
-    if let Some(period) = schedule
-        .days_off
-        .iter()
-        .find(|p| p.first <= date && date <= p.last)
-    {
+    if let Some(period) = schedule.days_off.iter().find(|p| p.first <= date && date <= p.last) {
         return DayKind::Holiday(period.holiday);
     }
     if schedule.adjusted_workdays.contains(&date) {
@@ -366,10 +350,7 @@ mod tests {
                     "{day} is not a weekend day"
                 );
                 assert!(
-                    !schedule
-                        .days_off
-                        .iter()
-                        .any(|p| p.first <= *day && *day <= p.last),
+                    !schedule.days_off.iter().any(|p| p.first <= *day && *day <= p.last),
                     "{day} is both off and a workday"
                 );
             }
@@ -411,18 +392,7 @@ mod tests {
     #[test]
     fn holidays_have_chinese_and_english_names() {
         let zh: Vec<&str> = Holiday::ALL.iter().map(|h| h.name_zh()).collect();
-        assert_eq!(
-            zh,
-            [
-                "元旦",
-                "春节",
-                "清明节",
-                "劳动节",
-                "端午节",
-                "中秋节",
-                "国庆节"
-            ]
-        );
+        assert_eq!(zh, ["元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节"]);
         assert_eq!(Holiday::DragonBoat.name_en(), "Dragon Boat Festival");
         assert!(DayKind::Weekend.is_day_off());
         assert!(DayKind::Holiday(NationalDay).is_day_off());

@@ -38,9 +38,7 @@ impl UnitKind {
 }
 
 /// The unit labels a store uses; weighed goods are always priced per kg.
-pub const PIECE_UNITS: [&str; 12] = [
-    "件", "个", "瓶", "包", "盒", "袋", "罐", "桶", "箱", "支", "只", "把",
-];
+pub const PIECE_UNITS: [&str; 12] = ["件", "个", "瓶", "包", "盒", "袋", "罐", "桶", "箱", "支", "只", "把"];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CatalogError {
@@ -112,9 +110,7 @@ pub fn unit(label: &str) -> Result<(UnitKind, String), CatalogError> {
     match l {
         "kg" | "KG" | "千克" | "公斤" => Ok((UnitKind::Weight, "kg".into())),
         _ if PIECE_UNITS.contains(&l) => Ok((UnitKind::Piece, l.to_string())),
-        _ => Err(CatalogError::UnknownUnit {
-            unit: l.to_string(),
-        }),
+        _ => Err(CatalogError::UnknownUnit { unit: l.to_string() }),
     }
 }
 
@@ -126,9 +122,7 @@ pub fn tax_rate_bp(bp: i64) -> Result<i64, CatalogError> {
     if (0..=TAX_RATE_BP_MAX).contains(&bp) {
         Ok(bp)
     } else {
-        Err(CatalogError::TaxRate {
-            max: TAX_RATE_BP_MAX,
-        })
+        Err(CatalogError::TaxRate { max: TAX_RATE_BP_MAX })
     }
 }
 
@@ -181,11 +175,7 @@ mod tests {
     use super::*;
 
     fn check_pinyin(name: &str, full: &str, initials: &str) {
-        assert_eq!(
-            pinyin_of(name),
-            (full.to_string(), initials.to_string()),
-            "{name}"
-        );
+        assert_eq!(pinyin_of(name), (full.to_string(), initials.to_string()), "{name}");
     }
 
     #[test]
@@ -200,10 +190,7 @@ mod tests {
     fn units_are_pieces_or_kilograms() {
         assert_eq!(unit("瓶"), Ok((UnitKind::Piece, "瓶".into())));
         assert_eq!(unit("公斤"), Ok((UnitKind::Weight, "kg".into())));
-        assert_eq!(
-            unit("吨"),
-            Err(CatalogError::UnknownUnit { unit: "吨".into() })
-        );
+        assert_eq!(unit("吨"), Err(CatalogError::UnknownUnit { unit: "吨".into() }));
     }
 
     #[test]

@@ -58,9 +58,7 @@ impl Money {
             return Err(MoneyError::Negative);
         }
         if fen > AMOUNT_FEN_MAX {
-            return Err(MoneyError::TooLarge {
-                max: AMOUNT_FEN_MAX,
-            });
+            return Err(MoneyError::TooLarge { max: AMOUNT_FEN_MAX });
         }
         Ok(Money(fen))
     }
@@ -157,11 +155,7 @@ mod tests {
     use super::*;
 
     fn check_parse(input: &str, expected: Option<i64>) {
-        assert_eq!(
-            Money::parse_yuan(input).ok().map(Money::fen),
-            expected,
-            "{input}"
-        );
+        assert_eq!(Money::parse_yuan(input).ok().map(Money::fen), expected, "{input}");
     }
 
     #[test]
@@ -187,8 +181,8 @@ mod tests {
     fn weighed_price_rounds_half_up_to_the_fen() {
         // ¥12.99/kg × 0.385 kg = 500.115 fen → 500
         assert_eq!(Money::for_weight(Money::from_fen(1299), 385).fen(), 500);
-        // ¥10.00/kg × 0.0005 kg... 1000 × 5 / 1000 = 5 exactly
-        assert_eq!(Money::for_weight(Money::from_fen(1000), 5).fen(), 10);
+        // ¥10.00/kg × 5 g = 1000 × 5 / 1000 = 5 fen exactly
+        assert_eq!(Money::for_weight(Money::from_fen(1000), 5).fen(), 5);
         // 0.5 fen rounds up
         assert_eq!(Money::for_weight(Money::from_fen(1), 500).fen(), 1);
     }

@@ -17,10 +17,7 @@ pub struct PhoneError {
 
 impl PhoneError {
     pub fn message_zh(&self) -> String {
-        format!(
-            "“{}”不是有效的手机号（以 13–19 开头的 11 位数字）",
-            self.masked
-        )
+        format!("“{}”不是有效的手机号（以 13–19 开头的 11 位数字）", self.masked)
     }
 }
 

@@ -123,11 +123,7 @@ impl PurchasingError {
 }
 
 /// The status after a staff action.
-pub fn transition(
-    from: PoStatus,
-    action: PoAction,
-    line_count: usize,
-) -> Result<PoStatus, PurchasingError> {
+pub fn transition(from: PoStatus, action: PoAction, line_count: usize) -> Result<PoStatus, PurchasingError> {
     let refused = Err(PurchasingError::Transition { from, action });
     match (from, action) {
         (PoStatus::Draft, PoAction::Send) if line_count == 0 => Err(PurchasingError::NoLines),
@@ -185,9 +181,7 @@ pub fn discrepancy(open: i64, arrived: i64) -> Option<Discrepancy> {
         std::cmp::Ordering::Less => Some(Discrepancy::Short {
             missing: open - arrived,
         }),
-        std::cmp::Ordering::Greater => Some(Discrepancy::Over {
-            extra: arrived - open,
-        }),
+        std::cmp::Ordering::Greater => Some(Discrepancy::Over { extra: arrived - open }),
         std::cmp::Ordering::Equal => None,
     }
 }
@@ -207,23 +201,14 @@ pub struct DeliveryRule {
 impl DeliveryRule {
     /// From a lead time in hours: same-day if the delivery time comes after the cut-off
     /// and the lead time fits, otherwise whole days.
-    pub fn new(
-        order_cutoff: Time,
-        delivery_time: Time,
-        lead_time_hours: i64,
-    ) -> Result<DeliveryRule, PurchasingError> {
+    pub fn new(order_cutoff: Time, delivery_time: Time, lead_time_hours: i64) -> Result<DeliveryRule, PurchasingError> {
         if !(0..=LEAD_TIME_HOURS_MAX).contains(&lead_time_hours) {
             return Err(PurchasingError::LeadTime {
                 max: LEAD_TIME_HOURS_MAX,
             });
         }
         let same_day = delivery_time > order_cutoff && lead_time_hours < 24;
-        let lead_days = if same_day {
-            0
-        } else {
-            (lead_time_hours + 23) / 24
-        }
-        .max(if same_day { 0 } else { 1 });
+        let lead_days = if same_day { 0 } else { (lead_time_hours + 23) / 24 }.max(if same_day { 0 } else { 1 });
         Ok(DeliveryRule {
             order_cutoff,
             delivery_time,
@@ -253,18 +238,12 @@ mod tests {
 
     #[test]
     fn po_moves_forward_only() {
-        assert_eq!(
-            transition(PoStatus::Draft, PoAction::Send, 2),
-            Ok(PoStatus::Sent)
-        );
+        assert_eq!(transition(PoStatus::Draft, PoAction::Send, 2), Ok(PoStatus::Sent));
         assert_eq!(
             transition(PoStatus::Draft, PoAction::Send, 0),
             Err(PurchasingError::NoLines)
         );
-        assert_eq!(
-            transition(PoStatus::Sent, PoAction::Cancel, 2),
-            Ok(PoStatus::Cancelled)
-        );
+        assert_eq!(transition(PoStatus::Sent, PoAction::Cancel, 2), Ok(PoStatus::Cancelled));
         assert!(transition(PoStatus::PartlyReceived, PoAction::Cancel, 2).is_err());
         assert_eq!(
             transition(PoStatus::PartlyReceived, PoAction::Close, 2),
@@ -276,14 +255,8 @@ mod tests {
     #[test]
     fn status_follows_received_quantities() {
         assert_eq!(status_after_receipt(&[(10, 0), (5, 0)]), PoStatus::Sent);
-        assert_eq!(
-            status_after_receipt(&[(10, 4), (5, 0)]),
-            PoStatus::PartlyReceived
-        );
-        assert_eq!(
-            status_after_receipt(&[(10, 10), (5, 6)]),
-            PoStatus::Received
-        );
+        assert_eq!(status_after_receipt(&[(10, 4), (5, 0)]), PoStatus::PartlyReceived);
+        assert_eq!(status_after_receipt(&[(10, 10), (5, 6)]), PoStatus::Received);
     }
 
     #[test]

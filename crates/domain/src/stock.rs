@@ -83,9 +83,7 @@ impl MovementKind {
 
     pub fn direction(self) -> Direction {
         match self {
-            MovementKind::Receipt | MovementKind::Return | MovementKind::TransferIn => {
-                Direction::In
-            }
+            MovementKind::Receipt | MovementKind::Return | MovementKind::TransferIn => Direction::In,
             MovementKind::Sale | MovementKind::TransferOut | MovementKind::Waste => Direction::Out,
             MovementKind::Adjustment | MovementKind::CountCorrection => Direction::Either,
         }
@@ -117,17 +115,10 @@ impl StockError {
             StockError::ZeroQuantity => "数量不能为 0".into(),
             StockError::QuantityTooLarge { qty, max } => format!("数量 {qty} 超过上限 {max}"),
             StockError::WrongSign { kind, positive } => {
-                format!(
-                    "{}只能{}库存",
-                    kind.name_zh(),
-                    if *positive { "增加" } else { "减少" }
-                )
+                format!("{}只能{}库存", kind.name_zh(), if *positive { "增加" } else { "减少" })
             }
             StockError::ReasonRequired { kind } => format!("{}必须填写原因", kind.name_zh()),
-            StockError::Insufficient {
-                requested,
-                available,
-            } => {
+            StockError::Insufficient { requested, available } => {
                 format!("库存不足：需要 {requested}，可用 {available}")
             }
         }
@@ -155,16 +146,10 @@ impl Delta {
         }
         match (kind.direction(), qty > 0) {
             (Direction::In, false) => {
-                return Err(StockError::WrongSign {
-                    kind,
-                    positive: true,
-                });
+                return Err(StockError::WrongSign { kind, positive: true });
             }
             (Direction::Out, true) => {
-                return Err(StockError::WrongSign {
-                    kind,
-                    positive: false,
-                });
+                return Err(StockError::WrongSign { kind, positive: false });
             }
             _ => {}
         }
@@ -282,24 +267,14 @@ mod tests {
         }
     }
 
-    fn check_fefo(
-        lots: &[LotStock],
-        qty: i64,
-        now: i64,
-        expected: Result<Vec<(i64, i64)>, StockError>,
-    ) {
-        let got = fefo_allocate(lots, qty, now)
-            .map(|t| t.iter().map(|t| (t.lot.0, t.qty)).collect::<Vec<_>>());
+    fn check_fefo(lots: &[LotStock], qty: i64, now: i64, expected: Result<Vec<(i64, i64)>, StockError>) {
+        let got = fefo_allocate(lots, qty, now).map(|t| t.iter().map(|t| (t.lot.0, t.qty)).collect::<Vec<_>>());
         assert_eq!(got, expected);
     }
 
     #[test]
     fn fefo_takes_the_earliest_expiring_lot_first() {
-        let lots = [
-            lot(1, Some(300), 0, 5),
-            lot(2, Some(200), 10, 5),
-            lot(3, None, 0, 5),
-        ];
+        let lots = [lot(1, Some(300), 0, 5), lot(2, Some(200), 10, 5), lot(3, None, 0, 5)];
         check_fefo(&lots, 7, 100, Ok(vec![(2, 5), (1, 2)]));
     }
 
@@ -320,11 +295,7 @@ mod tests {
 
     #[test]
     fn lots_without_expiry_come_last_and_ties_go_to_the_earliest_received() {
-        let lots = [
-            lot(9, None, 0, 5),
-            lot(4, Some(900), 20, 1),
-            lot(3, Some(900), 10, 1),
-        ];
+        let lots = [lot(9, None, 0, 5), lot(4, Some(900), 20, 1), lot(3, Some(900), 10, 1)];
         check_fefo(&lots, 3, 0, Ok(vec![(3, 1), (4, 1), (9, 1)]));
     }
 
@@ -352,10 +323,7 @@ mod tests {
             })
         );
         assert!(Delta::new(MovementKind::Adjustment, 2, Some("found in backroom")).is_ok());
-        assert_eq!(
-            Delta::new(MovementKind::Sale, 0, None),
-            Err(StockError::ZeroQuantity)
-        );
+        assert_eq!(Delta::new(MovementKind::Sale, 0, None), Err(StockError::ZeroQuantity));
     }
 
     #[test]
@@ -383,25 +351,20 @@ mod tests {
     }
 
     fn movement() -> impl Strategy<Value = (usize, MovementKind, i64)> {
-        (
-            0usize..3,
-            prop::sample::select(MovementKind::ALL.to_vec()),
-            1i64..50,
-        )
-            .prop_map(|(lot, kind, q)| {
-                let qty = match kind.direction() {
-                    Direction::In => q,
-                    Direction::Out => -q,
-                    Direction::Either => {
-                        if q % 2 == 0 {
-                            q
-                        } else {
-                            -q
-                        }
+        (0usize..3, prop::sample::select(MovementKind::ALL.to_vec()), 1i64..50).prop_map(|(lot, kind, q)| {
+            let qty = match kind.direction() {
+                Direction::In => q,
+                Direction::Out => -q,
+                Direction::Either => {
+                    if q % 2 == 0 {
+                        q
+                    } else {
+                        -q
                     }
-                };
-                (lot, kind, qty)
-            })
+                }
+            };
+            (lot, kind, qty)
+        })
     }
 
     proptest! {

@@ -53,12 +53,7 @@ mod tests {
     fn expiry_day_ends_at_shanghai_midnight() {
         let end = end_of_local_day(date(2026, 1, 31));
         // 2026-02-01T00:00+08:00 = 2026-01-31T16:00Z
-        assert_eq!(
-            end,
-            Timestamp::from_second(1_769_875_200)
-                .unwrap()
-                .as_millisecond()
-        );
+        assert_eq!(end, Timestamp::from_second(1_769_875_200).unwrap().as_millisecond());
         assert_eq!(local_date(end - 1), date(2026, 1, 31));
         assert_eq!(local_date(end), date(2026, 2, 1));
     }

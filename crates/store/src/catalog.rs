@@ -177,14 +177,15 @@ impl Store {
     }
 
     pub async fn create_zone(&self, org: OrgId, code: &str, name_zh: &str, name_en: &str) -> Result<ZoneId> {
-        let row = sqlx::query("INSERT INTO zones (org_id, code, name_zh, name_en) VALUES ($1, $2, $3, $4) RETURNING id")
-            .bind(org.0)
-            .bind(code)
-            .bind(name_zh)
-            .bind(name_en)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(|e| StoreError::unique(e, &["code"]))?;
+        let row =
+            sqlx::query("INSERT INTO zones (org_id, code, name_zh, name_en) VALUES ($1, $2, $3, $4) RETURNING id")
+                .bind(org.0)
+                .bind(code)
+                .bind(name_zh)
+                .bind(name_en)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(|e| StoreError::unique(e, &["code"]))?;
         Ok(ZoneId(row.get("id")))
     }
 
@@ -195,7 +196,12 @@ impl Store {
             .await?;
         Ok(rows
             .iter()
-            .map(|r| ZoneRow { id: ZoneId(r.get("id")), code: r.get("code"), name_zh: r.get("name_zh"), name_en: r.get("name_en") })
+            .map(|r| ZoneRow {
+                id: ZoneId(r.get("id")),
+                code: r.get("code"),
+                name_zh: r.get("name_zh"),
+                name_en: r.get("name_en"),
+            })
             .collect())
     }
 
@@ -245,17 +251,25 @@ impl Store {
             .execute(&mut **tx)
             .await?;
         for z in &data.zone_ids {
-            sqlx::query("INSERT INTO product_zones (org_id, product_id, zone_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-                .bind(org.0)
-                .bind(id.0)
-                .bind(z.0)
-                .execute(&mut **tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO product_zones (org_id, product_id, zone_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            )
+            .bind(org.0)
+            .bind(id.0)
+            .bind(z.0)
+            .execute(&mut **tx)
+            .await?;
         }
         Ok(())
     }
 
-    pub async fn create_product(&self, org: OrgId, data: &ProductData, by: Option<StaffId>, at: i64) -> Result<ProductId> {
+    pub async fn create_product(
+        &self,
+        org: OrgId,
+        data: &ProductData,
+        by: Option<StaffId>,
+        at: i64,
+    ) -> Result<ProductId> {
         let mut tx = self.begin().await?;
         let id = Self::insert_product(&mut tx, org, data, at).await?;
         write_audit(
@@ -310,7 +324,14 @@ impl Store {
     }
 
     /// Replaces a product's fields; a price change is written to the audit log.
-    pub async fn update_product(&self, org: OrgId, id: ProductId, data: &ProductData, by: StaffId, at: i64) -> Result<()> {
+    pub async fn update_product(
+        &self,
+        org: OrgId,
+        id: ProductId,
+        data: &ProductData,
+        by: StaffId,
+        at: i64,
+    ) -> Result<()> {
         let mut tx = self.begin().await?;
         let old = sqlx::query("SELECT price_fen, name_zh FROM products WHERE org_id = $1 AND id = $2")
             .bind(org.0)
@@ -350,13 +371,24 @@ impl Store {
         .map_err(|e| StoreError::unique(e, &["sku", "plu"]))?;
         Self::write_product_links(&mut tx, org, id, data).await?;
         let (action, detail) = if old_price != data.price_fen {
-            ("product.price", format!("{}: {old_price} → {} fen", data.name_zh, data.price_fen))
+            (
+                "product.price",
+                format!("{}: {old_price} → {} fen", data.name_zh, data.price_fen),
+            )
         } else {
             ("product.update", data.name_zh.clone())
         };
         write_audit(
             &mut tx,
-            &AuditEntry { org, staff: Some(by), action, object_type: "product", object_id: Some(id.0), detail, at },
+            &AuditEntry {
+                org,
+                staff: Some(by),
+                action,
+                object_type: "product",
+                object_id: Some(id.0),
+                detail,
+                at,
+            },
         )
         .await?;
         tx.commit().await?;
@@ -383,9 +415,16 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         for p in products.iter_mut() {
-            p.gtins = gtins.iter().filter(|r| r.get::<i64, _>("product_id") == p.id.0).map(|r| r.get("gtin")).collect();
-            p.zone_ids =
-                zones.iter().filter(|r| r.get::<i64, _>("product_id") == p.id.0).map(|r| ZoneId(r.get("zone_id"))).collect();
+            p.gtins = gtins
+                .iter()
+                .filter(|r| r.get::<i64, _>("product_id") == p.id.0)
+                .map(|r| r.get("gtin"))
+                .collect();
+            p.zone_ids = zones
+                .iter()
+                .filter(|r| r.get::<i64, _>("product_id") == p.id.0)
+                .map(|r| ZoneId(r.get("zone_id")))
+                .collect();
         }
         Ok(())
     }
@@ -434,9 +473,13 @@ impl Store {
         let q = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
         let q_lower = q.map(str::to_lowercase);
         let contains = q_lower.as_deref().map(like_contains);
-        let prefix = q_lower.as_deref().map(|q| format!("{}%", like_contains(q).trim_start_matches('%')));
+        let prefix = q_lower
+            .as_deref()
+            .map(|q| format!("{}%", like_contains(q).trim_start_matches('%')));
         // A GTIN query matches the 14-digit normal form.
-        let gtin14 = q.filter(|q| q.bytes().all(|b| b.is_ascii_digit()) && q.len() <= 14).map(|q| format!("{q:0>14}"));
+        let gtin14 = q
+            .filter(|q| q.bytes().all(|b| b.is_ascii_digit()) && q.len() <= 14)
+            .map(|q| format!("{q:0>14}"));
         let where_sql = "p.org_id = $1 \
              AND ($2 = 1 OR p.active = 1) \
              AND ($3 = 0 OR p.category_id = $3 OR p.category_id IN (SELECT id FROM categories WHERE parent_id = $3 AND org_id = $1)) \
@@ -444,17 +487,19 @@ impl Store {
              AND ($5 = '' OR p.name_zh LIKE $5 ESCAPE '\\' OR LOWER(p.name_en) LIKE $5 ESCAPE '\\' \
                   OR p.pinyin_initials LIKE $5 ESCAPE '\\' OR p.pinyin_full LIKE $5 ESCAPE '\\' OR LOWER(p.sku) = $6 \
                   OR p.id IN (SELECT product_id FROM product_gtins WHERE org_id = $1 AND gtin = $7))";
-        let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM products p WHERE {where_sql}")))
-            .bind(org.0)
-            .bind(i64::from(filter.include_inactive))
-            .bind(filter.category.map_or(0, |c| c.0))
-            .bind(filter.zone.map_or(0, |z| z.0))
-            .bind(contains.as_deref().unwrap_or(""))
-            .bind(q_lower.as_deref().unwrap_or(""))
-            .bind(gtin14.as_deref().unwrap_or(""))
-            .fetch_one(&self.pool)
-            .await?
-            .get("n");
+        let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) AS n FROM products p WHERE {where_sql}"
+        )))
+        .bind(org.0)
+        .bind(i64::from(filter.include_inactive))
+        .bind(filter.category.map_or(0, |c| c.0))
+        .bind(filter.zone.map_or(0, |z| z.0))
+        .bind(contains.as_deref().unwrap_or(""))
+        .bind(q_lower.as_deref().unwrap_or(""))
+        .bind(gtin14.as_deref().unwrap_or(""))
+        .fetch_one(&self.pool)
+        .await?
+        .get("n");
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {PRODUCT_COLS} FROM products p WHERE {where_sql} \
              ORDER BY CASE WHEN LOWER(p.sku) = $6 OR p.id IN (SELECT product_id FROM product_gtins WHERE org_id = $1 AND gtin = $7) THEN 0 \

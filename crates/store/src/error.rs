@@ -31,7 +31,9 @@ impl StoreError {
                     return StoreError::Conflict { field: f };
                 }
             }
-            return StoreError::Conflict { field: fields.first().copied().unwrap_or("id") };
+            return StoreError::Conflict {
+                field: fields.first().copied().unwrap_or("id"),
+            };
         }
         StoreError::Db(err)
     }

@@ -22,7 +22,14 @@ pub enum Claim {
 }
 
 impl Store {
-    pub async fn claim_idempotency_key(&self, org: OrgId, principal: &str, key: &str, request_hash: &str, at: i64) -> Result<Claim> {
+    pub async fn claim_idempotency_key(
+        &self,
+        org: OrgId,
+        principal: &str,
+        key: &str,
+        request_hash: &str,
+        at: i64,
+    ) -> Result<Claim> {
         let inserted = sqlx::query(
             "INSERT INTO idempotency_keys (org_id, principal, idem_key, request_hash, created_at) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (org_id, principal, idem_key) DO NOTHING",
@@ -49,13 +56,23 @@ impl Store {
         if row.get::<String, _>("request_hash") != request_hash {
             return Ok(Claim::Mismatch);
         }
-        match (opt_i64(&row, "status_code"), row.try_get::<Option<String>, _>("response_body").ok().flatten()) {
+        match (
+            opt_i64(&row, "status_code"),
+            row.try_get::<Option<String>, _>("response_body").ok().flatten(),
+        ) {
             (Some(status), Some(body)) => Ok(Claim::Replay { status, body }),
             _ => Ok(Claim::InProgress),
         }
     }
 
-    pub async fn finish_idempotent(&self, org: OrgId, principal: &str, key: &str, status: i64, body: &str) -> Result<()> {
+    pub async fn finish_idempotent(
+        &self,
+        org: OrgId,
+        principal: &str,
+        key: &str,
+        status: i64,
+        body: &str,
+    ) -> Result<()> {
         sqlx::query(
             "UPDATE idempotency_keys SET status_code = $1, response_body = $2 WHERE org_id = $3 AND principal = $4 AND idem_key = $5",
         )

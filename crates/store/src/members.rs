@@ -132,14 +132,19 @@ impl Store {
 
     /// Members, newest first; `q` matches name, phone digits or room.
     pub async fn members(&self, org: OrgId, q: Option<&str>, page: PageRequest) -> Result<Page<MemberRow>> {
-        let q = q.map(str::trim).filter(|q| !q.is_empty()).map(crate::catalog::like_contains);
+        let q = q
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+            .map(crate::catalog::like_contains);
         let where_sql = "m.org_id = $1 AND ($2 = '' OR m.name LIKE $2 ESCAPE '\\' OR m.phone LIKE $2 ESCAPE '\\' OR m.room LIKE $2 ESCAPE '\\')";
-        let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM members m WHERE {where_sql}")))
-            .bind(org.0)
-            .bind(q.as_deref().unwrap_or(""))
-            .fetch_one(&self.pool)
-            .await?
-            .get("n");
+        let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) AS n FROM members m WHERE {where_sql}"
+        )))
+        .bind(org.0)
+        .bind(q.as_deref().unwrap_or(""))
+        .fetch_one(&self.pool)
+        .await?
+        .get("n");
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT m.id, m.phone, m.name, m.building_id, b.name_zh AS building_name, m.unit_no, m.room, m.birthday, m.joined_at \
              FROM members m LEFT JOIN buildings b ON b.id = m.building_id WHERE {where_sql} ORDER BY m.id DESC LIMIT $3 OFFSET $4"
@@ -150,11 +155,17 @@ impl Store {
         .bind(page.offset)
         .fetch_all(&self.pool)
         .await?;
-        Ok(Page { items: rows.iter().map(member_row).collect(), total })
+        Ok(Page {
+            items: rows.iter().map(member_row).collect(),
+            total,
+        })
     }
 
     pub async fn member_ids(&self, org: OrgId) -> Result<Vec<MemberId>> {
-        let rows = sqlx::query("SELECT id FROM members WHERE org_id = $1 ORDER BY id").bind(org.0).fetch_all(&self.pool).await?;
+        let rows = sqlx::query("SELECT id FROM members WHERE org_id = $1 ORDER BY id")
+            .bind(org.0)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows.iter().map(|r| MemberId(r.get("id"))).collect())
     }
 }

@@ -72,14 +72,33 @@ async fn record_sale_in(tx: &mut Tx, org: OrgId, sale: &NewSale) -> Result<Order
         .bind(id)
         .execute(&mut **tx)
         .await?;
-    let meta = MovementMeta { reason: "", ref_type: "order", ref_id: Some(id), staff: sale.staff };
+    let meta = MovementMeta {
+        reason: "",
+        ref_type: "order",
+        ref_id: Some(id),
+        staff: sale.staff,
+    };
     for line in &sale.lines {
-        let taken = allocate_in(tx, org, sale.location, line.product, line.qty, MovementKind::Sale, &meta, sale.at).await?;
+        let taken = allocate_in(
+            tx,
+            org,
+            sale.location,
+            line.product,
+            line.qty,
+            MovementKind::Sale,
+            &meta,
+            sale.at,
+        )
+        .await?;
         // One order line per lot, so a recall finds every buyer of a lot; the total is split by quantity.
         let mut left_fen = line.line_total_fen;
         let n = taken.len();
         for (i, (lot, qty)) in taken.iter().enumerate() {
-            let part = if i + 1 == n { left_fen } else { line.line_total_fen * qty / line.qty };
+            let part = if i + 1 == n {
+                left_fen
+            } else {
+                line.line_total_fen * qty / line.qty
+            };
             left_fen -= part;
             sqlx::query(
                 "INSERT INTO order_lines (org_id, order_id, product_id, lot_id, qty, unit_price_fen, line_total_fen) \

@@ -15,8 +15,12 @@ pub enum LocationKind {
 }
 
 impl LocationKind {
-    pub const ALL: [LocationKind; 4] =
-        [LocationKind::SalesFloor, LocationKind::Backroom, LocationKind::FrontWarehouse, LocationKind::GridStation];
+    pub const ALL: [LocationKind; 4] = [
+        LocationKind::SalesFloor,
+        LocationKind::Backroom,
+        LocationKind::FrontWarehouse,
+        LocationKind::GridStation,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -98,13 +102,18 @@ impl Store {
     }
 
     pub async fn org_name(&self, org: OrgId) -> Result<String> {
-        let row = sqlx::query("SELECT name FROM orgs WHERE id = $1").bind(org.0).fetch_optional(&self.pool).await?;
+        let row = sqlx::query("SELECT name FROM orgs WHERE id = $1")
+            .bind(org.0)
+            .fetch_optional(&self.pool)
+            .await?;
         row.map(|r| r.get("name")).ok_or(StoreError::NotFound)
     }
 
     /// Whether any organisation exists (the demo refuses to fill a used database).
     pub async fn is_empty(&self) -> Result<bool> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM orgs").fetch_one(&self.pool).await?;
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM orgs")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(row.get::<i64, _>("n") == 0)
     }
 

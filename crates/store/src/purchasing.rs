@@ -5,7 +5,9 @@ use crate::db::{Store, opt_i64};
 use crate::error::{Result, StoreError};
 use crate::stock::{MovementMeta, check_location, ensure_lot, move_stock};
 use crate::{Page, PageRequest};
-use linli_domain::ids::{LocationId, LotId, OrgId, ProductId, PurchaseOrderId, ReceiptId, StaffId, StoreId, SupplierId};
+use linli_domain::ids::{
+    LocationId, LotId, OrgId, ProductId, PurchaseOrderId, ReceiptId, StaffId, StoreId, SupplierId,
+};
 use linli_domain::purchasing::{self, PoAction, PoStatus};
 use linli_domain::stock::{Delta, MovementKind};
 use sqlx::Row;
@@ -269,12 +271,13 @@ impl Store {
 
     pub async fn pos(&self, org: OrgId, status: Option<PoStatus>, page: PageRequest) -> Result<Page<PoRow>> {
         let status = status.map_or("", PoStatus::code);
-        let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM purchase_orders WHERE org_id = $1 AND ($2 = '' OR status = $2)")
-            .bind(org.0)
-            .bind(status)
-            .fetch_one(&self.pool)
-            .await?
-            .get("n");
+        let total: i64 =
+            sqlx::query("SELECT COUNT(*) AS n FROM purchase_orders WHERE org_id = $1 AND ($2 = '' OR status = $2)")
+                .bind(org.0)
+                .bind(status)
+                .fetch_one(&self.pool)
+                .await?
+                .get("n");
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {PO_COLS} FROM purchase_orders o JOIN suppliers s ON s.id = o.supplier_id \
              WHERE o.org_id = $1 AND ($2 = '' OR o.status = $2) ORDER BY o.id DESC LIMIT $3 OFFSET $4"
@@ -285,7 +288,10 @@ impl Store {
         .bind(page.offset)
         .fetch_all(&self.pool)
         .await?;
-        Ok(Page { items: rows.iter().map(po_head).collect(), total })
+        Ok(Page {
+            items: rows.iter().map(po_head).collect(),
+            total,
+        })
     }
 
     /// Sends, closes or cancels a PO, following the domain's state machine under a
@@ -402,9 +408,23 @@ impl Store {
         .get("id");
         let mut results = Vec::with_capacity(lines.len());
         for line in lines {
-            let lot = ensure_lot(&mut tx, org, line.product, &line.lot_code, line.expires_at, supplier, at).await?;
+            let lot = ensure_lot(
+                &mut tx,
+                org,
+                line.product,
+                &line.lot_code,
+                line.expires_at,
+                supplier,
+                at,
+            )
+            .await?;
             let delta = Delta::new(MovementKind::Receipt, line.qty, None).map_err(StoreError::Stock)?;
-            let meta = MovementMeta { reason: "", ref_type: "receipt", ref_id: Some(receipt_id), staff: by };
+            let meta = MovementMeta {
+                reason: "",
+                ref_type: "receipt",
+                ref_id: Some(receipt_id),
+                staff: by,
+            };
             move_stock(&mut tx, org, location, &lot, delta, &meta, at).await?;
             let mut disc = (String::new(), 0);
             let mut cost = line.unit_cost_fen.unwrap_or(0);
@@ -465,7 +485,10 @@ impl Store {
                 .bind(po.0)
                 .fetch_all(&mut *tx)
                 .await?;
-            let pairs: Vec<(i64, i64)> = q.iter().map(|r| (r.get("qty_ordered"), r.get("qty_received"))).collect();
+            let pairs: Vec<(i64, i64)> = q
+                .iter()
+                .map(|r| (r.get("qty_ordered"), r.get("qty_received")))
+                .collect();
             let status = purchasing::status_after_receipt(&pairs);
             sqlx::query("UPDATE purchase_orders SET status = $1, updated_at = $2 WHERE id = $3")
                 .bind(status.code())
@@ -476,6 +499,10 @@ impl Store {
             po_status = Some(status);
         }
         tx.commit().await?;
-        Ok(Ok(ReceiptResult { id: ReceiptId(receipt_id), po_status, lines: results }))
+        Ok(Ok(ReceiptResult {
+            id: ReceiptId(receipt_id),
+            po_status,
+            lines: results,
+        }))
     }
 }

@@ -100,10 +100,12 @@ impl Store {
 
     /// Looks a login name up across organisations (usernames are globally unique).
     pub async fn staff_by_username(&self, username: &str) -> Result<Option<StaffRow>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {STAFF_COLS} FROM staff s WHERE s.username = $1")))
-            .bind(username)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {STAFF_COLS} FROM staff s WHERE s.username = $1"
+        )))
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row.as_ref().map(staff_row))
     }
 
@@ -177,7 +179,10 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             if !active {
-                sqlx::query("DELETE FROM sessions WHERE staff_id = $1").bind(id.0).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM sessions WHERE staff_id = $1")
+                    .bind(id.0)
+                    .execute(&mut *tx)
+                    .await?;
             }
             write_audit(
                 &mut tx,
@@ -243,7 +248,10 @@ impl Store {
             .bind(staff.id.0)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(at).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query(
             "INSERT INTO sessions (token_hash, org_id, staff_id, kind, csrf_token, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -284,7 +292,10 @@ impl Store {
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 }

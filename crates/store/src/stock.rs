@@ -210,13 +210,17 @@ pub(crate) async fn move_stock(
         match row {
             Some(r) => r.get("qty_on_hand"),
             None => {
-                let available = sqlx::query("SELECT qty_on_hand FROM stock_balances WHERE location_id = $1 AND lot_id = $2")
-                    .bind(location.0)
-                    .bind(lot.id.0)
-                    .fetch_optional(&mut **tx)
-                    .await?
-                    .map_or(0, |r| r.get::<i64, _>("qty_on_hand"));
-                return Err(StoreError::Stock(StockError::Insufficient { requested: -qty, available }));
+                let available =
+                    sqlx::query("SELECT qty_on_hand FROM stock_balances WHERE location_id = $1 AND lot_id = $2")
+                        .bind(location.0)
+                        .bind(lot.id.0)
+                        .fetch_optional(&mut **tx)
+                        .await?
+                        .map_or(0, |r| r.get::<i64, _>("qty_on_hand"));
+                return Err(StoreError::Stock(StockError::Insufficient {
+                    requested: -qty,
+                    available,
+                }));
             }
         }
     };
@@ -242,7 +246,12 @@ pub(crate) async fn move_stock(
 }
 
 /// The lots of a product at a location that hold stock, for FEFO.
-async fn lot_stock(tx: &mut Tx, org: OrgId, location: LocationId, product: ProductId) -> Result<Vec<(LotStock, LotRow)>> {
+async fn lot_stock(
+    tx: &mut Tx,
+    org: OrgId,
+    location: LocationId,
+    product: ProductId,
+) -> Result<Vec<(LotStock, LotRow)>> {
     let rows = sqlx::query(
         "SELECT l.id, l.product_id, l.lot_code, l.expires_at, l.received_at, l.supplier_id, b.qty_on_hand \
          FROM stock_balances b JOIN lots l ON l.id = b.lot_id \
@@ -288,16 +297,24 @@ pub(crate) async fn allocate_in(
         let lots = lot_stock(tx, org, location, product).await?;
         let stocks: Vec<LotStock> = lots.iter().map(|(s, _)| s.clone()).collect();
         let takes = stock::fefo_allocate(&stocks, remaining, at).map_err(|e| match e {
-            StockError::Insufficient { available, .. } => {
-                StoreError::Stock(StockError::Insufficient { requested: qty, available: available + (qty - remaining) })
-            }
+            StockError::Insufficient { available, .. } => StoreError::Stock(StockError::Insufficient {
+                requested: qty,
+                available: available + (qty - remaining),
+            }),
             other => StoreError::Stock(other),
         })?;
         let mut lost_race = false;
         for t in takes {
-            let (_, lot) = lots.iter().find(|(s, _)| s.lot == t.lot).expect("FEFO takes only lots it was given");
-            let delta = Delta::new(kind, -t.qty, Some(meta.reason).filter(|r| !r.is_empty()).or(Some("fefo")))
-                .map_err(StoreError::Stock)?;
+            let (_, lot) = lots
+                .iter()
+                .find(|(s, _)| s.lot == t.lot)
+                .expect("FEFO takes only lots it was given");
+            let delta = Delta::new(
+                kind,
+                -t.qty,
+                Some(meta.reason).filter(|r| !r.is_empty()).or(Some("fefo")),
+            )
+            .map_err(StoreError::Stock)?;
             match move_stock(tx, org, location, lot, delta, meta, at).await {
                 Ok(_) => {
                     remaining -= t.qty;
@@ -318,13 +335,15 @@ pub(crate) async fn allocate_in(
             break;
         }
     }
-    Err(StoreError::Stock(StockError::Insufficient { requested: qty, available: qty - remaining }))
+    Err(StoreError::Stock(StockError::Insufficient {
+        requested: qty,
+        available: qty - remaining,
+    }))
 }
 
 impl Store {
     /// Posts one movement on a lot (identified by product and lot code; created if new,
     /// for movements that add stock). Adjustments and waste are audited.
-    #[allow(clippy::too_many_arguments)]
     pub async fn post_movement(
         &self,
         org: OrgId,
@@ -359,7 +378,11 @@ impl Store {
                 &AuditEntry {
                     org,
                     staff: meta.staff,
-                    action: if delta.kind() == MovementKind::Waste { "stock.waste" } else { "stock.adjust" },
+                    action: if delta.kind() == MovementKind::Waste {
+                        "stock.waste"
+                    } else {
+                        "stock.adjust"
+                    },
                     object_type: "lot",
                     object_id: Some(lot.id.0),
                     detail: format!("{:+} @{} {}", delta.qty(), location.0, meta.reason),
@@ -437,22 +460,29 @@ impl Store {
 
     /// Stock by location and lot, earliest expiry first.
     pub async fn balances(&self, org: OrgId, filter: &BalanceFilter, page: PageRequest) -> Result<Page<BalanceRow>> {
-        let q = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()).map(|q| crate::catalog::like_contains(&q.to_lowercase()));
+        let q = filter
+            .q
+            .as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+            .map(|q| crate::catalog::like_contains(&q.to_lowercase()));
         let where_sql = "b.org_id = $1 AND ($2 = 0 OR b.location_id = $2) AND ($3 = 0 OR b.product_id = $3) \
              AND ($4 = 1 OR b.qty_on_hand > 0) \
              AND ($5 = '' OR p.name_zh LIKE $5 ESCAPE '\\' OR p.pinyin_initials LIKE $5 ESCAPE '\\' \
                   OR p.pinyin_full LIKE $5 ESCAPE '\\' OR LOWER(p.sku) LIKE $5 ESCAPE '\\')";
         let from_sql = "stock_balances b JOIN lots l ON l.id = b.lot_id JOIN products p ON p.id = b.product_id \
              JOIN locations loc ON loc.id = b.location_id LEFT JOIN categories c ON c.id = p.category_id";
-        let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM {from_sql} WHERE {where_sql}")))
-            .bind(org.0)
-            .bind(filter.location.map_or(0, |l| l.0))
-            .bind(filter.product.map_or(0, |p| p.0))
-            .bind(i64::from(filter.include_empty))
-            .bind(q.as_deref().unwrap_or(""))
-            .fetch_one(&self.pool)
-            .await?
-            .get("n");
+        let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) AS n FROM {from_sql} WHERE {where_sql}"
+        )))
+        .bind(org.0)
+        .bind(filter.location.map_or(0, |l| l.0))
+        .bind(filter.product.map_or(0, |p| p.0))
+        .bind(i64::from(filter.include_empty))
+        .bind(q.as_deref().unwrap_or(""))
+        .fetch_one(&self.pool)
+        .await?
+        .get("n");
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT b.location_id, loc.name_zh AS location_name, b.product_id, p.name_zh AS product_name, p.sku, \
              p.unit_label, b.lot_id, l.lot_code, l.expires_at, l.received_at, b.qty_on_hand, \
@@ -470,7 +500,10 @@ impl Store {
         .bind(page.offset)
         .fetch_all(&self.pool)
         .await?;
-        Ok(Page { items: rows.iter().map(balance_row).collect(), total })
+        Ok(Page {
+            items: rows.iter().map(balance_row).collect(),
+            total,
+        })
     }
 
     /// Movements, newest first, optionally of one product or lot.
@@ -482,14 +515,15 @@ impl Store {
         page: PageRequest,
     ) -> Result<Page<MovementRow>> {
         let where_sql = "m.org_id = $1 AND ($2 = 0 OR m.product_id = $2) AND ($3 = 0 OR m.lot_id = $3)";
-        let total: i64 =
-            sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM stock_movements m WHERE {where_sql}")))
-                .bind(org.0)
-                .bind(product.map_or(0, |p| p.0))
-                .bind(lot.map_or(0, |l| l.0))
-                .fetch_one(&self.pool)
-                .await?
-                .get("n");
+        let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) AS n FROM stock_movements m WHERE {where_sql}"
+        )))
+        .bind(org.0)
+        .bind(product.map_or(0, |p| p.0))
+        .bind(lot.map_or(0, |l| l.0))
+        .fetch_one(&self.pool)
+        .await?
+        .get("n");
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT m.id, m.location_id, m.product_id, m.lot_id, l.lot_code, m.kind, m.qty_delta, m.balance_after, \
              m.reason, m.ref_type, m.ref_id, m.staff_id, m.at FROM stock_movements m JOIN lots l ON l.id = m.lot_id \
@@ -502,7 +536,10 @@ impl Store {
         .bind(page.offset)
         .fetch_all(&self.pool)
         .await?;
-        Ok(Page { items: rows.iter().map(movement_row).collect(), total })
+        Ok(Page {
+            items: rows.iter().map(movement_row).collect(),
+            total,
+        })
     }
 
     /// Proof of the ledger invariant: every cached balance equals the sum of its
@@ -519,7 +556,14 @@ impl Store {
         .await?;
         let mut bad: Vec<(i64, i64, i64, i64)> = rows
             .iter()
-            .map(|r| (r.get("location_id"), r.get("lot_id"), r.get("qty_on_hand"), r.get("folded")))
+            .map(|r| {
+                (
+                    r.get("location_id"),
+                    r.get("lot_id"),
+                    r.get("qty_on_hand"),
+                    r.get("folded"),
+                )
+            })
             .filter(|(_, _, cached, folded)| cached != folded)
             .collect();
         // Movements without a balance row would also break the invariant.
@@ -558,12 +602,14 @@ impl Store {
              AND l.expires_at <= $2 + COALESCE(c.expiry_alert_hours, 72) * 3600000";
         let from_sql = "stock_balances b JOIN lots l ON l.id = b.lot_id JOIN products p ON p.id = b.product_id \
              JOIN locations loc ON loc.id = b.location_id LEFT JOIN categories c ON c.id = p.category_id";
-        let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM {from_sql} WHERE {where_sql}")))
-            .bind(org.0)
-            .bind(now)
-            .fetch_one(&self.pool)
-            .await?
-            .get("n");
+        let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) AS n FROM {from_sql} WHERE {where_sql}"
+        )))
+        .bind(org.0)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?
+        .get("n");
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT b.location_id, loc.name_zh AS location_name, b.product_id, p.name_zh AS product_name, p.sku, \
              p.unit_label, b.lot_id, l.lot_code, l.expires_at, l.received_at, b.qty_on_hand, \
@@ -576,7 +622,10 @@ impl Store {
         .bind(page.offset)
         .fetch_all(&self.pool)
         .await?;
-        Ok(Page { items: rows.iter().map(balance_row).collect(), total })
+        Ok(Page {
+            items: rows.iter().map(balance_row).collect(),
+            total,
+        })
     }
 
     /// Active products whose on-hand (all locations) is at or below their reorder point.
@@ -642,7 +691,11 @@ impl Store {
             .get("id"),
         );
         let filter: String = products.iter().map(|p| p.0.to_string()).collect::<Vec<_>>().join(",");
-        let product_clause = if products.is_empty() { String::new() } else { format!("AND b.product_id IN ({filter})") };
+        let product_clause = if products.is_empty() {
+            String::new()
+        } else {
+            format!("AND b.product_id IN ({filter})")
+        };
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO stock_count_lines (org_id, count_id, product_id, lot_id, expected, counted) \
              SELECT b.org_id, $1, b.product_id, b.lot_id, b.qty_on_hand, b.qty_on_hand FROM stock_balances b \
@@ -671,14 +724,16 @@ impl Store {
             return Err(StoreError::State("stock count is not open"));
         }
         for (lot, qty) in counted {
-            let n = sqlx::query("UPDATE stock_count_lines SET counted = $1 WHERE count_id = $2 AND lot_id = $3 AND org_id = $4")
-                .bind(*qty)
-                .bind(id.0)
-                .bind(lot.0)
-                .bind(org.0)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+            let n = sqlx::query(
+                "UPDATE stock_count_lines SET counted = $1 WHERE count_id = $2 AND lot_id = $3 AND org_id = $4",
+            )
+            .bind(*qty)
+            .bind(id.0)
+            .bind(lot.0)
+            .bind(org.0)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
             if n == 0 {
                 // A lot found on the shelf that the system did not expect here.
                 let inserted = sqlx::query(
@@ -704,14 +759,21 @@ impl Store {
     /// Posts a count: one count-correction movement of (counted − expected) per lot
     /// that differs. Expected is frozen when the count opens, so a sale rung up after
     /// the shelf was counted is not undone. Audited.
-    pub async fn post_stock_count(&self, org: OrgId, id: StockCountId, by: StaffId, at: i64) -> Result<Vec<(LotId, i64)>> {
+    pub async fn post_stock_count(
+        &self,
+        org: OrgId,
+        id: StockCountId,
+        by: StaffId,
+        at: i64,
+    ) -> Result<Vec<(LotId, i64)>> {
         let mut tx = self.begin().await?;
-        let head = sqlx::query("SELECT status, location_id, created_at FROM stock_counts WHERE org_id = $1 AND id = $2")
-            .bind(org.0)
-            .bind(id.0)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let head =
+            sqlx::query("SELECT status, location_id, created_at FROM stock_counts WHERE org_id = $1 AND id = $2")
+                .bind(org.0)
+                .bind(id.0)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
         if head.get::<String, _>("status") != "open" {
             return Err(StoreError::State("stock count is not open"));
         }
@@ -731,7 +793,12 @@ impl Store {
             let counted: i64 = r.get("counted");
             if let Some(delta) = stock::count_correction(expected, counted) {
                 let d = Delta::new(MovementKind::CountCorrection, delta, None).map_err(StoreError::Stock)?;
-                let meta = MovementMeta { reason: "盘点", ref_type: "stock_count", ref_id: Some(id.0), staff: Some(by) };
+                let meta = MovementMeta {
+                    reason: "盘点",
+                    ref_type: "stock_count",
+                    ref_id: Some(id.0),
+                    staff: Some(by),
+                };
                 move_stock(&mut tx, org, location, &lot, d, &meta, at).await?;
                 corrections.push((lot.id, delta));
             }
@@ -807,7 +874,10 @@ impl Store {
         .bind(page.offset)
         .fetch_all(&self.pool)
         .await?;
-        Ok(Page { items: rows.iter().map(stock_count_head).collect(), total })
+        Ok(Page {
+            items: rows.iter().map(stock_count_head).collect(),
+            total,
+        })
     }
 }
 

@@ -69,10 +69,7 @@ pub fn temp_sqlite_url() -> (tempfile::TempDir, String) {
         .prefix("linli-sqlite-")
         .tempdir()
         .unwrap_or_else(|e| panic!("could not create a temporary directory for SQLite: {e}"));
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("linli.sqlite3").display()
-    );
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("linli.sqlite3").display());
     (dir, url)
 }
 

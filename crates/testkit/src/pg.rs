@@ -83,10 +83,7 @@ impl PgCluster {
     /// When the PostgreSQL server binaries are not installed: that is a broken test machine,
     /// never a reason to skip a test.
     pub fn start() -> anyhow::Result<PgCluster> {
-        let bin_dir = match locate_bin_dir(
-            std::env::var_os(BIN_DIR_ENV).as_deref(),
-            Path::new(DEBIAN_VERSIONS_DIR),
-        ) {
+        let bin_dir = match locate_bin_dir(std::env::var_os(BIN_DIR_ENV).as_deref(), Path::new(DEBIAN_VERSIONS_DIR)) {
             Ok(dir) => dir,
             Err(detail) => panic!("{MISSING_BINARIES}\n{detail}"),
         };
@@ -104,9 +101,8 @@ impl PgCluster {
             .context("could not make the PostgreSQL data directory private")?;
         if let Some(user) = &server_user {
             let (uid, gid) = user_ids(user)?;
-            std::os::unix::fs::chown(temp_dir.path(), Some(uid), Some(gid)).with_context(|| {
-                format!("could not give {} to {user}", temp_dir.path().display())
-            })?;
+            std::os::unix::fs::chown(temp_dir.path(), Some(uid), Some(gid))
+                .with_context(|| format!("could not give {} to {user}", temp_dir.path().display()))?;
         }
 
         let mut cluster = PgCluster {
@@ -211,19 +207,14 @@ impl PgCluster {
             );
             let log_start = fs::metadata(&log).map_or(0, |m| m.len());
             let mut pg_ctl = self.server_command("pg_ctl");
-            pg_ctl
-                .arg("-D")
-                .arg(&self.data_dir)
-                .arg("-l")
-                .arg(&log)
-                .args([
-                    "-w",
-                    "-t",
-                    &START_TIMEOUT_S.to_string(),
-                    "-o",
-                    &options,
-                    "start",
-                ]);
+            pg_ctl.arg("-D").arg(&self.data_dir).arg("-l").arg(&log).args([
+                "-w",
+                "-t",
+                &START_TIMEOUT_S.to_string(),
+                "-o",
+                &options,
+                "start",
+            ]);
             let output = run(&mut pg_ctl)?;
             if output.status.success() {
                 self.port = port;
@@ -274,9 +265,7 @@ impl PgCluster {
             // must not take the watchdog down before it has cleaned up.
             .process_group(0);
         scrub_env(&mut sh);
-        let mut child = sh
-            .spawn()
-            .context("could not start the PostgreSQL watchdog (sh)")?;
+        let mut child = sh.spawn().context("could not start the PostgreSQL watchdog (sh)")?;
         let stdin = child.stdin.take();
         Ok(Watchdog { child, stdin })
     }
@@ -338,8 +327,7 @@ fn locate_bin_dir(override_dir: Option<&OsStr>, versions_dir: &Path) -> Result<P
             ))
         };
     }
-    let entries = fs::read_dir(versions_dir)
-        .map_err(|e| format!("could not read {}: {e}", versions_dir.display()))?;
+    let entries = fs::read_dir(versions_dir).map_err(|e| format!("could not read {}: {e}", versions_dir.display()))?;
     entries
         .filter_map(Result::ok)
         .filter_map(|entry| {
@@ -368,9 +356,7 @@ fn parse_version(name: &str) -> Option<Vec<u32>> {
 
 fn is_plain_identifier(name: &str) -> bool {
     let mut bytes = name.bytes();
-    let first_ok = bytes
-        .next()
-        .is_some_and(|b| b.is_ascii_lowercase() || b == b'_');
+    let first_ok = bytes.next().is_some_and(|b| b.is_ascii_lowercase() || b == b'_');
     first_ok
         && name.len() <= DATABASE_NAME_BYTES_MAX
         && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
@@ -378,15 +364,14 @@ fn is_plain_identifier(name: &str) -> bool {
 
 /// A port nobody listens on right now; the server may still lose a race for it.
 fn free_port() -> anyhow::Result<u16> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .context("could not bind 127.0.0.1:0 to find a free port")?;
+    let listener =
+        TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("could not bind 127.0.0.1:0 to find a free port")?;
     Ok(listener.local_addr()?.port())
 }
 
 /// The effective user id, from `/proc` (std has no `geteuid`, and we allow no `unsafe`).
 fn effective_uid() -> anyhow::Result<u32> {
-    let status =
-        fs::read_to_string("/proc/self/status").context("could not read /proc/self/status")?;
+    let status = fs::read_to_string("/proc/self/status").context("could not read /proc/self/status")?;
     status
         .lines()
         .find_map(|line| line.strip_prefix("Uid:"))
@@ -431,9 +416,7 @@ fn read_tail(log: &Path, start: u64) -> String {
     let read = || -> std::io::Result<String> {
         let mut file = fs::File::open(log)?;
         let len = file.metadata()?.len();
-        file.seek(SeekFrom::Start(
-            start.max(len.saturating_sub(LOG_TAIL_BYTES_MAX)),
-        ))?;
+        file.seek(SeekFrom::Start(start.max(len.saturating_sub(LOG_TAIL_BYTES_MAX))))?;
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes)?;
         Ok(String::from_utf8_lossy(&bytes).into_owned())
@@ -588,11 +571,7 @@ mod tests {
         const MARKER: &str = "LINLI_TESTKIT_CLUSTER";
         if is_child() {
             let cluster = shared_pg();
-            println!(
-                "{MARKER} {} {}",
-                cluster.port(),
-                cluster.data_dir().display()
-            );
+            println!("{MARKER} {} {}", cluster.port(), cluster.data_dir().display());
             // Wait to be killed; should the parent die first, its end of our stdin closes.
             let _ = std::io::stdin().read_to_end(&mut Vec::new());
             panic!("the parent test went away without killing this process");
@@ -624,10 +603,7 @@ mod tests {
         while (accepts_tcp(port) || dir.exists()) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(100));
         }
-        assert!(
-            !accepts_tcp(port),
-            "the orphaned server on {port} still runs"
-        );
+        assert!(!accepts_tcp(port), "the orphaned server on {port} still runs");
         assert!(!dir.exists(), "{} is left behind", dir.display());
     }
 
@@ -663,15 +639,9 @@ mod tests {
         }
         // Newer, but without a server: only the client package is installed.
         fs::create_dir_all(root.path().join("16/bin")).expect("mkdir");
-        assert_eq!(
-            locate_bin_dir(None, root.path()),
-            Ok(root.path().join("15/bin"))
-        );
+        assert_eq!(locate_bin_dir(None, root.path()), Ok(root.path().join("15/bin")));
         let chosen = root.path().join("13/bin");
-        assert_eq!(
-            locate_bin_dir(Some(chosen.as_os_str()), root.path()),
-            Ok(chosen)
-        );
+        assert_eq!(locate_bin_dir(Some(chosen.as_os_str()), root.path()), Ok(chosen));
         let client_only = root.path().join("16/bin");
         assert!(locate_bin_dir(Some(client_only.as_os_str()), root.path()).is_err());
         assert!(locate_bin_dir(None, &root.path().join("absent")).is_err());

@@ -38,9 +38,21 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
         }
         let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", None, "the request body is too large", "请求体过大")
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too_large",
+                    None,
+                    "the request body is too large",
+                    "请求体过大",
+                )
             } else {
-                ApiError::new(StatusCode::BAD_REQUEST, "bad_body", None, "could not read the request body", "无法读取请求体")
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "bad_body",
+                    None,
+                    "could not read the request body",
+                    "无法读取请求体",
+                )
             }
         })?;
         parse_json(&bytes).map(Json)
@@ -71,17 +83,37 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 (msg, zh)
             }
         };
-        let unknown = en.starts_with("unknown field").then(|| {
+        let syntax = matches!(
+            inner.classify(),
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof
+        );
+        let field = if syntax { None } else { field };
+        // serde_path_to_error's path already ends at an unknown field; a missing
+        // field is reported at its parent, so its name is appended.
+        let missing = en.starts_with("missing field").then(|| {
             let name = en.split('`').nth(1).unwrap_or("").to_string();
             match field {
                 Some(p) => format!("{p}.{name}"),
                 None => name,
             }
         });
-        let missing = en.starts_with("missing field").then(|| en.split('`').nth(1).unwrap_or("").to_string());
-        let field = unknown.or(missing).or(field.map(String::from));
-        let status = if field.is_none() { StatusCode::BAD_REQUEST } else { StatusCode::UNPROCESSABLE_ENTITY };
-        ApiError::new(status, if status == StatusCode::BAD_REQUEST { "malformed_json" } else { "invalid" }, field.as_deref(), &en, &zh)
+        let field = missing.or(field.map(String::from));
+        let status = if field.is_none() {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        ApiError::new(
+            status,
+            if status == StatusCode::BAD_REQUEST {
+                "malformed_json"
+            } else {
+                "invalid"
+            },
+            field.as_deref(),
+            &en,
+            &zh,
+        )
     })
 }
 
@@ -125,9 +157,19 @@ impl FromRequestParts<AppState> for Auth {
         // Forms check their own `_csrf` field; JSON calls made with the cookie send the header.
         let is_api = parts.uri.path().starts_with("/api/");
         if from_cookie && unsafe_method && is_api {
-            let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+            let sent = parts
+                .headers
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
             if !constant_time_eq(sent.as_bytes(), auth.csrf_token.as_bytes()) {
-                return Err(ApiError::new(StatusCode::FORBIDDEN, "csrf", None, "missing or wrong CSRF token", "缺少或错误的 CSRF 令牌"));
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "csrf",
+                    None,
+                    "missing or wrong CSRF token",
+                    "缺少或错误的 CSRF 令牌",
+                ));
             }
         }
         parts.extensions.insert(auth.clone());

@@ -24,7 +24,10 @@ pub const KEY_CHARS_MAX: usize = 128;
 const STORED_RESPONSE_BYTES_MAX: usize = 1024 * 1024;
 
 pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let unsafe_method = matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH | Method::DELETE);
+    let unsafe_method = matches!(
+        *req.method(),
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    );
     let Some(key) = req.headers().get(HEADER).cloned() else {
         return next.run(req).await;
     };
@@ -34,16 +37,26 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     let key = match key.to_str() {
         Ok(k) if !k.trim().is_empty() && k.len() <= KEY_CHARS_MAX => k.trim().to_string(),
         _ => {
-            return ApiError::invalid("Idempotency-Key", "Idempotency-Key must be 1 to 128 visible characters", "Idempotency-Key 须为 1 到 128 个可见字符")
-                .into_response();
+            return ApiError::invalid(
+                "Idempotency-Key",
+                "Idempotency-Key must be 1 to 128 visible characters",
+                "Idempotency-Key 须为 1 到 128 个可见字符",
+            )
+            .into_response();
         }
     };
     let (mut parts, body) = req.into_parts();
     let body = match to_bytes(body, crate::BODY_BYTES_MAX).await {
         Ok(b) => b,
         Err(_) => {
-            return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", None, "the request body is too large", "请求体过大")
-                .into_response();
+            return ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                None,
+                "the request body is too large",
+                "请求体过大",
+            )
+            .into_response();
         }
     };
     // Keys belong to the caller: a staff member, or for anonymous calls the token-less "anon".
@@ -60,7 +73,12 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     };
     let hash = request_hash(&parts.method, parts.uri.path(), &body);
     let now = state.app.now();
-    let claim = match state.app.store.claim_idempotency_key(org, &principal, &key, &hash, now).await {
+    let claim = match state
+        .app
+        .store
+        .claim_idempotency_key(org, &principal, &key, &hash, now)
+        .await
+    {
         Ok(c) => c,
         Err(e) => return ApiError::from(linli_app::AppError::from(e)).into_response(),
     };
@@ -68,8 +86,10 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         Claim::Replay { status, body } => {
             let status = StatusCode::from_u16(u16::try_from(status).unwrap_or(200)).unwrap_or(StatusCode::OK);
             let mut resp = (status, body).into_response();
-            resp.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
-            resp.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+            resp.headers_mut()
+                .insert("content-type", HeaderValue::from_static("application/json"));
+            resp.headers_mut()
+                .insert("idempotent-replayed", HeaderValue::from_static("true"));
             resp
         }
         Claim::Mismatch => ApiError::new(
@@ -96,7 +116,15 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
             let stored = if parts.status.is_server_error() || bytes.len() > STORED_RESPONSE_BYTES_MAX {
                 store.release_idempotency_key(org, &principal, &key).await
             } else {
-                store.finish_idempotent(org, &principal, &key, i64::from(parts.status.as_u16()), &String::from_utf8_lossy(&bytes)).await
+                store
+                    .finish_idempotent(
+                        org,
+                        &principal,
+                        &key,
+                        i64::from(parts.status.as_u16()),
+                        &String::from_utf8_lossy(&bytes),
+                    )
+                    .await
             };
             if let Err(e) = stored {
                 tracing::error!(error = %e, "could not store idempotent response");

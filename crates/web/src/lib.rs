@@ -36,7 +36,11 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(app: App, demo: bool) -> AppState {
-        AppState { app, login_limiter: Arc::new(limiter::Limiter::new(10, 60_000)), demo }
+        AppState {
+            app,
+            login_limiter: Arc::new(limiter::Limiter::new(10, 60_000)),
+            demo,
+        }
     }
 }
 
@@ -47,15 +51,18 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .merge(api)
-        .route("/api/openapi.json", get({
-            let doc = openapi.clone();
-            move || async move { axum::Json(doc.as_ref().clone()) }
-        }))
+        .route(
+            "/api/openapi.json",
+            get({
+                let doc = openapi.clone();
+                move || async move { axum::Json(doc.as_ref().clone()) }
+            }),
+        )
         .route("/api/docs", get(move || async move { api::docs::page(&openapi) }))
         .merge(console::router())
         .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::layer))
         .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
-        .fallback(fallback)
+        .fallback(console::not_found)
         .with_state(state)
 }
 
@@ -65,8 +72,4 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
     }
-}
-
-async fn fallback() -> ApiError {
-    ApiError::from(linli_app::AppError::NotFound)
 }

@@ -18,12 +18,19 @@ pub struct Limiter {
 
 impl Limiter {
     pub fn new(max: u32, window_ms: i64) -> Limiter {
-        Limiter { max, window_ms, windows: Mutex::new(HashMap::new()) }
+        Limiter {
+            max,
+            window_ms,
+            windows: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Counts one attempt; `false` when the key has used up its window.
     pub fn allow(&self, key: &str, now_ms: i64) -> bool {
-        let mut w = self.windows.lock().expect("the limiter's lock is never poisoned: no panics inside");
+        let mut w = self
+            .windows
+            .lock()
+            .expect("the limiter's lock is never poisoned: no panics inside");
         if w.len() > KEYS_MAX {
             let window = self.window_ms;
             w.retain(|_, (start, _)| now_ms - *start < window);

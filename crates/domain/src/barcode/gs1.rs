@@ -66,10 +66,7 @@ pub fn parse_gs1(input: &str, reference_year: i16) -> Result<Gs1Data, BarcodeErr
     let input = input.trim();
     let len = input.chars().count();
     if len > CODE_LEN_MAX {
-        return Err(BarcodeError::TooLong {
-            len,
-            max: CODE_LEN_MAX,
-        });
+        return Err(BarcodeError::TooLong { len, max: CODE_LEN_MAX });
     }
     let chars: Vec<char> = input.chars().collect();
     let mut start = 0;
@@ -197,22 +194,17 @@ impl Ai {
             Ai::ProductionDate | Ai::BestBefore | Ai::Expiry => Length::Fixed(6),
             Ai::NetWeightKg(_) | Ai::NetWeightLb(_) => Length::Fixed(6),
             Ai::Lot => Length::Variable { max: LOT_LEN_MAX },
-            Ai::Serial => Length::Variable {
-                max: SERIAL_LEN_MAX,
-            },
+            Ai::Serial => Length::Variable { max: SERIAL_LEN_MAX },
         }
     }
 
     /// Reads `raw` (starting at character `at` of the input) as this AI's value.
     fn value(self, raw: &str, at: usize, reference_year: i16) -> Result<Value, BarcodeError> {
         let is_text = matches!(self, Ai::Lot | Ai::Serial);
-        let bad = raw.chars().enumerate().find(|(_, c)| {
-            if is_text {
-                !is_cset82(*c)
-            } else {
-                !c.is_ascii_digit()
-            }
-        });
+        let bad = raw
+            .chars()
+            .enumerate()
+            .find(|(_, c)| if is_text { !is_cset82(*c) } else { !c.is_ascii_digit() });
         if let Some((k, found)) = bad {
             let (ai, at) = (self.code(), at + k);
             return Err(if is_text {
@@ -305,11 +297,7 @@ impl Elements {
 }
 
 /// The transmitted form: AI, value, optional GS, AI, value...
-fn read_transmitted(
-    chars: &[char],
-    start: usize,
-    elements: &mut Elements,
-) -> Result<(), BarcodeError> {
+fn read_transmitted(chars: &[char], start: usize, elements: &mut Elements) -> Result<(), BarcodeError> {
     let n = chars.len();
     let mut i = start;
     while i < n {
@@ -367,11 +355,7 @@ fn transmitted_ai(chars: &[char], at: usize) -> Result<(Ai, usize), BarcodeError
 }
 
 /// The bracketed form: `(AI)value(AI)value...`.
-fn read_bracketed(
-    chars: &[char],
-    start: usize,
-    elements: &mut Elements,
-) -> Result<(), BarcodeError> {
+fn read_bracketed(chars: &[char], start: usize, elements: &mut Elements) -> Result<(), BarcodeError> {
     let n = chars.len();
     let mut i = start;
     while i < n {
@@ -388,10 +372,7 @@ fn read_bracketed(
             .map(|p| i + 1 + p)
             .ok_or(BarcodeError::MalformedBrackets { at: i })?;
         let code: String = chars[i + 1..close].iter().collect();
-        let ai = Ai::from_code(&code).ok_or(BarcodeError::UnknownAi {
-            ai: code,
-            at: i + 1,
-        })?;
+        let ai = Ai::from_code(&code).ok_or(BarcodeError::UnknownAi { ai: code, at: i + 1 })?;
         let at = close + 1;
         let end = (at..n)
             .find(|&j| chars[j] == GROUP_SEPARATOR || opens_bracketed_ai(&chars[j..]))
@@ -516,19 +497,13 @@ mod tests {
 
     #[test]
     fn variable_lot_followed_by_gs_then_expiry() {
-        check(
-            &format!("010690123456789210LOT42{GS}17260131"),
-            gtin_expiry_lot(),
-        );
+        check(&format!("010690123456789210LOT42{GS}17260131"), gtin_expiry_lot());
     }
 
     #[test]
     fn lot_at_the_end_needs_no_gs() {
         check("01069012345678921726013110LOT42", gtin_expiry_lot());
-        check(
-            &format!("01069012345678921726013110LOT42{GS}"),
-            gtin_expiry_lot(),
-        );
+        check(&format!("01069012345678921726013110LOT42{GS}"), gtin_expiry_lot());
     }
 
     #[test]
@@ -542,24 +517,16 @@ mod tests {
     #[test]
     fn gs1_symbology_identifiers_are_stripped() {
         for id in SYMBOLOGY_IDS {
-            check(
-                &format!("{id}01069012345678921726013110LOT42"),
-                gtin_expiry_lot(),
-            );
+            check(&format!("{id}01069012345678921726013110LOT42"), gtin_expiry_lot());
         }
-        check(
-            "]C1(01)06901234567892(17)260131(10)LOT42",
-            gtin_expiry_lot(),
-        );
+        check("]C1(01)06901234567892(17)260131(10)LOT42", gtin_expiry_lot());
     }
 
     #[test]
     fn other_symbology_identifiers_are_refused() {
         check(
             "]E06901234567892",
-            Err(BarcodeError::UnsupportedSymbology {
-                id: "]E0".to_owned(),
-            }),
+            Err(BarcodeError::UnsupportedSymbology { id: "]E0".to_owned() }),
         );
     }
 
@@ -865,10 +832,7 @@ mod tests {
     fn gtin_with_bad_check_digit_is_refused() {
         check(
             "(01)06901234567891",
-            Err(BarcodeError::BadCheckDigit {
-                expected: 2,
-                found: 1,
-            }),
+            Err(BarcodeError::BadCheckDigit { expected: 2, found: 1 }),
         );
     }
 
@@ -937,10 +901,7 @@ mod tests {
     #[test]
     fn unclosed_bracket_or_text_between_elements_is_malformed() {
         check("(01", Err(BarcodeError::MalformedBrackets { at: 0 }));
-        check(
-            &format!("(10)A{GS}XYZ"),
-            Err(BarcodeError::MalformedBrackets { at: 6 }),
-        );
+        check(&format!("(10)A{GS}XYZ"), Err(BarcodeError::MalformedBrackets { at: 6 }));
     }
 
     #[test]
@@ -962,12 +923,7 @@ mod tests {
     }
 
     fn yymmdd(d: Date) -> String {
-        format!(
-            "{:02}{:02}{:02}",
-            d.year().rem_euclid(100),
-            d.month(),
-            d.day()
-        )
+        format!("{:02}{:02}{:02}", d.year().rem_euclid(100), d.month(), d.day())
     }
 
     fn any_gtin14() -> impl Strategy<Value = Gtin> {

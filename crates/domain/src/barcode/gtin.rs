@@ -188,11 +188,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn check(code: &str, expected: Result<GtinKind, BarcodeError>) {
-        assert_eq!(
-            Gtin::parse(code).map(|g| g.kind()),
-            expected,
-            "code {code:?}"
-        );
+        assert_eq!(Gtin::parse(code).map(|g| g.kind()), expected, "code {code:?}");
     }
 
     fn gtin(code: &str) -> Gtin {
@@ -236,28 +232,14 @@ mod tests {
     fn wrong_lengths_are_refused() {
         check("1234567", Err(BarcodeError::BadGtinLength { len: 7 }));
         check("12345678901", Err(BarcodeError::BadGtinLength { len: 11 }));
-        check(
-            "123456789012345",
-            Err(BarcodeError::BadGtinLength { len: 15 }),
-        );
+        check("123456789012345", Err(BarcodeError::BadGtinLength { len: 15 }));
     }
 
     #[test]
     fn non_digits_and_empty_input_are_refused() {
-        check(
-            "690102807583X",
-            Err(BarcodeError::NonDigit { at: 12, found: 'X' }),
-        );
-        check(
-            "6901028 075831",
-            Err(BarcodeError::NonDigit { at: 7, found: ' ' }),
-        );
-        check(
-            "６901028075831",
-            Err(BarcodeError::NonDigit {
-                at: 0, found: '６'
-            }),
-        );
+        check("690102807583X", Err(BarcodeError::NonDigit { at: 12, found: 'X' }));
+        check("6901028 075831", Err(BarcodeError::NonDigit { at: 7, found: ' ' }));
+        check("６901028075831", Err(BarcodeError::NonDigit { at: 0, found: '６' }));
         check("", Err(BarcodeError::Empty));
     }
 
@@ -276,10 +258,7 @@ mod tests {
 
     #[test]
     fn ean13_and_ai01_form_share_the_normal_form() {
-        assert_eq!(
-            gtin("6901234567892").normalized(),
-            gtin("06901234567892").normalized()
-        );
+        assert_eq!(gtin("6901234567892").normalized(), gtin("06901234567892").normalized());
     }
 
     #[test]
@@ -295,22 +274,11 @@ mod tests {
             gtin("036000291452").lookup_keys(),
             ["00036000291452", "0036000291452", "036000291452"]
         );
-        assert_eq!(
-            gtin("0036000291452").lookup_keys(),
-            gtin("036000291452").lookup_keys()
-        );
-        assert_eq!(
-            gtin("6901028075831").lookup_keys(),
-            ["06901028075831", "6901028075831"]
-        );
+        assert_eq!(gtin("0036000291452").lookup_keys(), gtin("036000291452").lookup_keys());
+        assert_eq!(gtin("6901028075831").lookup_keys(), ["06901028075831", "6901028075831"]);
         assert_eq!(
             gtin("96385074").lookup_keys(),
-            [
-                "00000096385074",
-                "0000096385074",
-                "000096385074",
-                "96385074"
-            ]
+            ["00000096385074", "0000096385074", "000096385074", "96385074"]
         );
         assert_eq!(gtin("16901028075838").lookup_keys(), ["16901028075838"]);
     }
@@ -318,21 +286,9 @@ mod tests {
     #[test]
     fn china_prefix_is_690_to_699() {
         assert!(gtin("6901028075831").is_china());
-        assert!(
-            ean13_with_check("699000000000")
-                .expect("12 digits")
-                .is_china()
-        );
-        assert!(
-            !ean13_with_check("689999999999")
-                .expect("12 digits")
-                .is_china()
-        );
-        assert!(
-            !ean13_with_check("700000000000")
-                .expect("12 digits")
-                .is_china()
-        );
+        assert!(ean13_with_check("699000000000").expect("12 digits").is_china());
+        assert!(!ean13_with_check("689999999999").expect("12 digits").is_china());
+        assert!(!ean13_with_check("700000000000").expect("12 digits").is_china());
         assert!(!gtin("4006381333931").is_china());
         assert!(!gtin("036000291452").is_china());
     }

@@ -53,26 +53,16 @@ pub enum BarcodeError {
     BadTemplatePrefix { prefix: String },
     #[error("scale template {prefix}: the PLU must have 1 to 9 digits, not {plu_digits}")]
     BadTemplatePluDigits { prefix: String, plu_digits: u8 },
-    #[error(
-        "scale template {prefix}: a price/weight check digit needs a 4- or 5-digit value, not {value_digits}"
-    )]
+    #[error("scale template {prefix}: a price/weight check digit needs a 4- or 5-digit value, not {value_digits}")]
     BadTemplateValueCheck { prefix: String, value_digits: u8 },
     #[error(
         "scale template {prefix}: prefix, PLU, value and value check digits add up to {total}, but an EAN-13 has 12 digits before its check digit"
     )]
     BadTemplateLength { prefix: String, total: usize },
     #[error("scale template {prefix}: PLU {plu} does not fit in {digits} digits")]
-    PluOutOfRange {
-        prefix: String,
-        plu: u32,
-        digits: u8,
-    },
+    PluOutOfRange { prefix: String, plu: u32, digits: u8 },
     #[error("scale template {prefix}: value {value} does not fit in {digits} digits")]
-    ScaleValueOutOfRange {
-        prefix: String,
-        value: i64,
-        digits: u8,
-    },
+    ScaleValueOutOfRange { prefix: String, value: i64, digits: u8 },
     #[error("symbology identifier {id:?} is not a GS1 one (]C1, ]d2, ]Q3 or ]e0)")]
     UnsupportedSymbology { id: String },
     #[error("unknown or unsupported application identifier ({ai}) at position {}", .at + 1)]
@@ -102,11 +92,7 @@ pub enum BarcodeError {
     #[error("AI ({ai}) holds {value}, which is not a valid YYMMDD date")]
     InvalidDate { ai: String, value: String },
     #[error("AI ({ai}) appears twice with different values: {first} and {second}")]
-    DuplicateAi {
-        ai: String,
-        first: String,
-        second: String,
-    },
+    DuplicateAi { ai: String, first: String, second: String },
     #[error("malformed bracketed element string at position {}: expected \"(AI)value\"", .at + 1)]
     MalformedBrackets { at: usize },
 }
@@ -141,25 +127,16 @@ impl BarcodeError {
             Self::BadTemplatePluDigits { prefix, plu_digits } => {
                 format!("店内码模板 {prefix}：PLU 位数必须为 1 至 9，而不是 {plu_digits}")
             }
-            Self::BadTemplateValueCheck {
-                prefix,
-                value_digits,
-            } => format!(
-                "店内码模板 {prefix}：价格/重量校验位只适用于 4 位或 5 位的数值，而不是 {value_digits} 位"
-            ),
-            Self::BadTemplateLength { prefix, total } => format!(
-                "店内码模板 {prefix}：前缀、PLU、数值及数值校验位共 {total} 位，而 EAN-13 校验位之前应为 12 位"
-            ),
-            Self::PluOutOfRange {
-                prefix,
-                plu,
-                digits,
-            } => format!("店内码模板 {prefix}：PLU {plu} 超出 {digits} 位"),
-            Self::ScaleValueOutOfRange {
-                prefix,
-                value,
-                digits,
-            } => format!("店内码模板 {prefix}：数值 {value} 无法用 {digits} 位数字表示"),
+            Self::BadTemplateValueCheck { prefix, value_digits } => {
+                format!("店内码模板 {prefix}：价格/重量校验位只适用于 4 位或 5 位的数值，而不是 {value_digits} 位")
+            }
+            Self::BadTemplateLength { prefix, total } => {
+                format!("店内码模板 {prefix}：前缀、PLU、数值及数值校验位共 {total} 位，而 EAN-13 校验位之前应为 12 位")
+            }
+            Self::PluOutOfRange { prefix, plu, digits } => format!("店内码模板 {prefix}：PLU {plu} 超出 {digits} 位"),
+            Self::ScaleValueOutOfRange { prefix, value, digits } => {
+                format!("店内码模板 {prefix}：数值 {value} 无法用 {digits} 位数字表示")
+            }
             Self::UnsupportedSymbology { id } => {
                 format!("码制标识符 {id:?} 不是 GS1 码制（]C1、]d2、]Q3 或 ]e0）")
             }
@@ -175,19 +152,16 @@ impl BarcodeError {
                 "第 {} 位的 AI ({ai}) 需要 {expected} 个字符，实际只有 {found} 个",
                 at + 1
             ),
-            Self::FieldTooLong { ai, at, max, found } => format!(
-                "第 {} 位的 AI ({ai}) 最多 {max} 个字符，实际有 {found} 个",
-                at + 1
-            ),
+            Self::FieldTooLong { ai, at, max, found } => {
+                format!("第 {} 位的 AI ({ai}) 最多 {max} 个字符，实际有 {found} 个", at + 1)
+            }
             Self::EmptyField { ai, at } => format!("第 {} 位的 AI ({ai}) 内容为空", at + 1),
-            Self::NonDigitInField { ai, at, found } => format!(
-                "AI ({ai}) 只能包含数字，第 {} 位的字符 {found:?} 不是数字",
-                at + 1
-            ),
-            Self::BadCharacter { ai, at, found } => format!(
-                "AI ({ai})：第 {} 位的字符 {found:?} 不属于 GS1 字符集 82",
-                at + 1
-            ),
+            Self::NonDigitInField { ai, at, found } => {
+                format!("AI ({ai}) 只能包含数字，第 {} 位的字符 {found:?} 不是数字", at + 1)
+            }
+            Self::BadCharacter { ai, at, found } => {
+                format!("AI ({ai})：第 {} 位的字符 {found:?} 不属于 GS1 字符集 82", at + 1)
+            }
             Self::InvalidDate { ai, value } => {
                 format!("AI ({ai}) 的值 {value} 不是有效的 YYMMDD 日期")
             }
@@ -225,21 +199,14 @@ pub enum Scanned {
 /// 4. PLU: 1 to 5 digits.
 ///
 /// Anything else is refused. `reference_year` is this year, for the GS1 century rule.
-pub fn classify(
-    code: &str,
-    templates: &[ScaleTemplate],
-    reference_year: i16,
-) -> Result<Scanned, BarcodeError> {
+pub fn classify(code: &str, templates: &[ScaleTemplate], reference_year: i16) -> Result<Scanned, BarcodeError> {
     let code = code.trim();
     if code.is_empty() {
         return Err(BarcodeError::Empty);
     }
     let len = code.chars().count();
     if len > CODE_LEN_MAX {
-        return Err(BarcodeError::TooLong {
-            len,
-            max: CODE_LEN_MAX,
-        });
+        return Err(BarcodeError::TooLong { len, max: CODE_LEN_MAX });
     }
     if gs1::looks_like_gs1(code) {
         return parse_gs1(code, reference_year).map(Scanned::Gs1);
@@ -266,9 +233,7 @@ fn first_non_digit(s: &str) -> Option<(usize, char)> {
 /// The value of a run of ASCII digits. Callers pass at most 18 digits, which fit an
 /// `i64` (the longest here is the 10-digit value of a scale code).
 fn digits_value(digits: &[u8]) -> i64 {
-    digits
-        .iter()
-        .fold(0i64, |acc, d| acc * 10 + i64::from(d - b'0'))
+    digits.iter().fold(0i64, |acc, d| acc * 10 + i64::from(d - b'0'))
 }
 
 #[cfg(test)]
@@ -279,10 +244,7 @@ mod tests {
     const YEAR: i16 = 2025;
 
     fn check(code: &str, expected: Result<Scanned, BarcodeError>) {
-        let templates = [
-            ScaleTemplate::weight_default(),
-            ScaleTemplate::price_default(),
-        ];
+        let templates = [ScaleTemplate::weight_default(), ScaleTemplate::price_default()];
         assert_eq!(classify(code, &templates, YEAR), expected, "code {code:?}");
     }
 
@@ -331,10 +293,7 @@ mod tests {
     fn scale_code_with_bad_check_digit_is_refused_not_read_as_gtin() {
         check(
             "2800123012508",
-            Err(BarcodeError::BadCheckDigit {
-                expected: 2,
-                found: 8,
-            }),
+            Err(BarcodeError::BadCheckDigit { expected: 2, found: 8 }),
         );
     }
 
@@ -409,23 +368,14 @@ mod tests {
 
     #[test]
     fn letters_are_refused_with_their_position() {
-        check(
-            "69010280A5831",
-            Err(BarcodeError::NonDigit { at: 8, found: 'A' }),
-        );
+        check("69010280A5831", Err(BarcodeError::NonDigit { at: 8, found: 'A' }));
     }
 
     #[test]
     fn digit_counts_that_fit_nothing_are_refused() {
         check("123456", Err(BarcodeError::UnrecognisedLength { len: 6 }));
-        check(
-            "12345678901",
-            Err(BarcodeError::UnrecognisedLength { len: 11 }),
-        );
-        check(
-            "999999999999999",
-            Err(BarcodeError::UnrecognisedLength { len: 15 }),
-        );
+        check("12345678901", Err(BarcodeError::UnrecognisedLength { len: 11 }));
+        check("999999999999999", Err(BarcodeError::UnrecognisedLength { len: 15 }));
     }
 
     #[test]
@@ -445,10 +395,7 @@ mod tests {
         let errors = [
             BarcodeError::Empty,
             BarcodeError::NonDigit { at: 0, found: 'x' },
-            BarcodeError::BadCheckDigit {
-                expected: 1,
-                found: 2,
-            },
+            BarcodeError::BadCheckDigit { expected: 1, found: 2 },
             BarcodeError::UnknownAi {
                 ai: "99".to_owned(),
                 at: 4,
@@ -474,11 +421,7 @@ mod tests {
             "unknown or unsupported application identifier (99) at position 5"
         );
         assert_eq!(
-            BarcodeError::BadCheckDigit {
-                expected: 1,
-                found: 2
-            }
-            .message_zh(),
+            BarcodeError::BadCheckDigit { expected: 1, found: 2 }.message_zh(),
             "校验位错误：应为 1，实际为 2"
         );
     }

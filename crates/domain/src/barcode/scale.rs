@@ -219,10 +219,7 @@ impl ScaleTemplate {
 /// A matching code with a wrong check digit is an error, not `None`, so the till
 /// never mistakes a misread label for another product. Every template is validated
 /// first, so a misconfigured store fails on the first scan rather than on some label.
-pub fn parse_scale(
-    code: &str,
-    templates: &[ScaleTemplate],
-) -> Result<Option<ScaleReading>, BarcodeError> {
+pub fn parse_scale(code: &str, templates: &[ScaleTemplate]) -> Result<Option<ScaleReading>, BarcodeError> {
     for template in templates {
         template.validate()?;
     }
@@ -230,10 +227,7 @@ pub fn parse_scale(
     if code.len() != CODE_LEN || !code.bytes().all(|b| b.is_ascii_digit()) {
         return Ok(None);
     }
-    match templates
-        .iter()
-        .find(|t| code.starts_with(t.prefix.as_str()))
-    {
+    match templates.iter().find(|t| code.starts_with(t.prefix.as_str())) {
         Some(template) => template.decode(code.as_bytes()).map(Some),
         None => Ok(None),
     }
@@ -291,10 +285,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn check(code: &str, expected: Result<Option<ScaleReading>, BarcodeError>) {
-        let templates = [
-            ScaleTemplate::weight_default(),
-            ScaleTemplate::price_default(),
-        ];
+        let templates = [ScaleTemplate::weight_default(), ScaleTemplate::price_default()];
         assert_eq!(parse_scale(code, &templates), expected, "code {code:?}");
     }
 
@@ -352,17 +343,11 @@ mod tests {
     fn label_with_wrong_check_digit_is_refused() {
         check(
             "2800123012508",
-            Err(BarcodeError::BadCheckDigit {
-                expected: 2,
-                found: 8,
-            }),
+            Err(BarcodeError::BadCheckDigit { expected: 2, found: 8 }),
         );
         check(
             "2900042001999",
-            Err(BarcodeError::BadCheckDigit {
-                expected: 8,
-                found: 9,
-            }),
+            Err(BarcodeError::BadCheckDigit { expected: 8, found: 9 }),
         );
     }
 
@@ -387,10 +372,7 @@ mod tests {
             t.prefix = "29".to_owned();
             t
         }];
-        assert_eq!(
-            parse_scale("2900042001998", &templates),
-            Ok(price(42, 199, "29"))
-        );
+        assert_eq!(parse_scale("2900042001998", &templates), Ok(price(42, 199, "29")));
     }
 
     #[test]
@@ -412,14 +394,8 @@ mod tests {
     #[test]
     fn template_with_verifier_reads_a_good_label() {
         let templates = [price_with_check(), weight_with_check()];
-        assert_eq!(
-            parse_scale("2012346146852", &templates),
-            Ok(price(1234, 14685, "20"))
-        );
-        assert_eq!(
-            parse_scale("2100123928750", &templates),
-            Ok(weight(123, 2875, "21"))
-        );
+        assert_eq!(parse_scale("2012346146852", &templates), Ok(price(1234, 14685, "20")));
+        assert_eq!(parse_scale("2100123928750", &templates), Ok(weight(123, 2875, "21")));
     }
 
     #[test]
@@ -429,10 +405,7 @@ mod tests {
         let code = format!("{body}{}", check_digit_of(body.as_bytes()));
         assert_eq!(
             parse_scale(&code, &[price_with_check()]),
-            Err(BarcodeError::BadValueCheckDigit {
-                expected: 6,
-                found: 7
-            })
+            Err(BarcodeError::BadValueCheckDigit { expected: 6, found: 7 })
         );
     }
 
@@ -538,22 +511,14 @@ mod tests {
         };
         assert_eq!(
             parse_scale("6901028075831", &[ScaleTemplate::price_default(), bad]),
-            Err(BarcodeError::BadTemplatePrefix {
-                prefix: "3".to_owned()
-            })
+            Err(BarcodeError::BadTemplatePrefix { prefix: "3".to_owned() })
         );
     }
 
     #[test]
     fn encode_pads_plu_and_value() {
-        assert_eq!(
-            ScaleTemplate::weight_default().encode(123, 1250),
-            "2800123012502"
-        );
-        assert_eq!(
-            ScaleTemplate::price_default().encode(42, 199),
-            "2900042001998"
-        );
+        assert_eq!(ScaleTemplate::weight_default().encode(123, 1250), "2800123012502");
+        assert_eq!(ScaleTemplate::price_default().encode(42, 199), "2900042001998");
     }
 
     #[test]

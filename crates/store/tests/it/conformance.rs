@@ -9,15 +9,31 @@ use std::sync::Arc;
 
 pub async fn migrations_create_every_table(s: Store) {
     let tables = s.table_names().await.unwrap();
-    for t in ["orgs", "products", "stock_movements", "stock_balances", "purchase_orders", "orders", "audit_log", "idempotency_keys"] {
+    for t in [
+        "orgs",
+        "products",
+        "stock_movements",
+        "stock_balances",
+        "purchase_orders",
+        "orders",
+        "audit_log",
+        "idempotency_keys",
+    ] {
         assert!(tables.iter().any(|x| x == t), "{t} missing from {tables:?}");
     }
-    assert_eq!(tables.len(), 29, "both backends define the same 28 tables plus linli_migrations: {tables:?}");
+    assert_eq!(
+        tables.len(),
+        29,
+        "both backends define the same 28 tables plus linli_migrations: {tables:?}"
+    );
 }
 
 pub async fn product_round_trips_with_gtins_and_zones(s: Store) {
     let o = org(&s, "a").await;
-    let zone = s.create_zone(o.org, "breakfast", "早餐角", "Breakfast corner").await.unwrap();
+    let zone = s
+        .create_zone(o.org, "breakfast", "早餐角", "Breakfast corner")
+        .await
+        .unwrap();
     let mut data = product_data("P1", "光明鲜牛奶 950ml", 1290, Some(o.dairy));
     data.gtins = vec!["06901234567892".into()];
     data.zone_ids = vec![zone];
@@ -29,7 +45,10 @@ pub async fn product_round_trips_with_gtins_and_zones(s: Store) {
     assert_eq!(p.price_fen, 1290);
     assert_eq!(p.gtins, vec!["06901234567892".to_string()]);
     assert_eq!(p.zone_ids, vec![zone]);
-    assert_eq!(s.product_by_gtin(o.org, "06901234567892").await.unwrap().map(|p| p.id), Some(id));
+    assert_eq!(
+        s.product_by_gtin(o.org, "06901234567892").await.unwrap().map(|p| p.id),
+        Some(id)
+    );
     assert_eq!(s.product_by_plu(o.org, 123).await.unwrap().map(|p| p.id), Some(id));
     assert!(s.product_by_gtin(o.org, "00000000000000").await.unwrap().is_none());
 }
@@ -45,8 +64,17 @@ pub async fn search_finds_milk_by_pinyin_initials_name_and_barcode(s: Store) {
         let s = s.clone();
         let q = q.to_string();
         async move {
-            let f = ProductFilter { q: Some(q), ..Default::default() };
-            s.products(o.org, &f, page(10)).await.unwrap().items.into_iter().map(|p| p.name_zh).collect::<Vec<_>>()
+            let f = ProductFilter {
+                q: Some(q),
+                ..Default::default()
+            };
+            s.products(o.org, &f, page(10))
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .map(|p| p.name_zh)
+                .collect::<Vec<_>>()
         }
     };
     assert_eq!(find("nn").await, vec!["牛奶"]);
@@ -65,9 +93,18 @@ pub async fn search_paginates_with_a_total(s: Store) {
     for i in 0..25 {
         product(&s, &o, &format!("P{i:02}"), &format!("牛奶{i}")).await;
     }
-    let f = ProductFilter { q: Some("nn".into()), ..Default::default() };
-    let first = s.products(o.org, &f, PageRequest { offset: 0, limit: 10 }).await.unwrap();
-    let third = s.products(o.org, &f, PageRequest { offset: 20, limit: 10 }).await.unwrap();
+    let f = ProductFilter {
+        q: Some("nn".into()),
+        ..Default::default()
+    };
+    let first = s
+        .products(o.org, &f, PageRequest { offset: 0, limit: 10 })
+        .await
+        .unwrap();
+    let third = s
+        .products(o.org, &f, PageRequest { offset: 20, limit: 10 })
+        .await
+        .unwrap();
     assert_eq!(first.total, 25);
     assert_eq!(first.items.len(), 10);
     assert_eq!(third.items.len(), 5);
@@ -77,7 +114,10 @@ pub async fn search_paginates_with_a_total(s: Store) {
 pub async fn duplicate_sku_is_a_conflict_naming_the_field(s: Store) {
     let o = org(&s, "a").await;
     product(&s, &o, "P1", "牛奶").await;
-    let err = s.create_product(o.org, &product_data("P1", "酸奶", 300, None), None, T0).await.unwrap_err();
+    let err = s
+        .create_product(o.org, &product_data("P1", "酸奶", 300, None), None, T0)
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::Conflict { field: "sku" }), "{err:?}");
     let mut dup_gtin = product_data("P2", "酸奶", 300, None);
     dup_gtin.gtins = vec!["06901234567892".into()];
@@ -96,14 +136,31 @@ pub async fn another_org_sees_none_of_our_rows(s: Store) {
     let milk = product(&s, &a, "P1", "牛奶").await;
     stock(&s, &a, a.floor, milk, "L1", None, 5).await;
     assert!(matches!(s.product(b.org, milk).await, Err(StoreError::NotFound)));
-    assert_eq!(s.products(b.org, &ProductFilter::default(), page(10)).await.unwrap().total, 0);
-    assert_eq!(s.balances(b.org, &BalanceFilter::default(), page(10)).await.unwrap().total, 0);
+    assert_eq!(
+        s.products(b.org, &ProductFilter::default(), page(10))
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    assert_eq!(
+        s.balances(b.org, &BalanceFilter::default(), page(10))
+            .await
+            .unwrap()
+            .total,
+        0
+    );
     assert!(matches!(s.location(b.org, a.floor).await, Err(StoreError::NotFound)));
     // B cannot move A's stock through its own org id, nor sell from A's location.
     let meta = MovementMeta::default();
     assert!(s.allocate(b.org, a.floor, milk, 1, &meta, T0).await.is_err());
     let d = Delta::new(MovementKind::Receipt, 1, None).unwrap();
-    assert!(s.post_movement(b.org, b.floor, milk, "X", None, d, &meta, T0).await.is_err(), "B cannot create a lot of A's product");
+    assert!(
+        s.post_movement(b.org, b.floor, milk, "X", None, d, &meta, T0)
+            .await
+            .is_err(),
+        "B cannot create a lot of A's product"
+    );
     assert_eq!(s.on_hand(a.org, milk, None).await.unwrap(), 5);
     assert_eq!(s.lots_of(b.org, milk).await.unwrap().len(), 0);
     assert!(matches!(s.staff(b.org, a.staff).await, Err(StoreError::NotFound)));
@@ -128,20 +185,67 @@ pub async fn receiving_against_a_po_tracks_quantities_and_discrepancies(s: Store
     let milk = product(&s, &o, "P1", "牛奶").await;
     let bread = product(&s, &o, "P2", "面包").await;
     let sup = s
-        .create_supplier(o.org, &NewSupplier { code: "GM", name_zh: "光明乳业", kind: "factory", contact_phone: "", lead_time_hours: 5, order_cutoff_min: 600, delivery_time_min: 900 }, T0)
+        .create_supplier(
+            o.org,
+            &NewSupplier {
+                code: "GM",
+                name_zh: "光明乳业",
+                kind: "factory",
+                contact_phone: "",
+                lead_time_hours: 5,
+                order_cutoff_min: 600,
+                delivery_time_min: 900,
+            },
+            T0,
+        )
         .await
         .unwrap();
-    let lines = [NewPoLine { product: milk, qty: 10, unit_cost_fen: 350 }, NewPoLine { product: bread, qty: 4, unit_cost_fen: 200 }];
-    let po = s.create_po(o.org, o.store, sup, "PO-20261125", &lines, "", Some(o.staff), T0).await.unwrap();
-    assert_eq!(s.po_action(o.org, po, PoAction::Send, None, o.staff, T0).await.unwrap(), Ok(PoStatus::Sent));
+    let lines = [
+        NewPoLine {
+            product: milk,
+            qty: 10,
+            unit_cost_fen: 350,
+        },
+        NewPoLine {
+            product: bread,
+            qty: 4,
+            unit_cost_fen: 200,
+        },
+    ];
+    let po = s
+        .create_po(o.org, o.store, sup, "PO-20261125", &lines, "", Some(o.staff), T0)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.po_action(o.org, po, PoAction::Send, None, o.staff, T0).await.unwrap(),
+        Ok(PoStatus::Sent)
+    );
     let expiry = T0 + 72 * HOUR;
     let first = s
-        .receive(o.org, o.backroom, Some(po), None, &[ReceiveLine { product: milk, lot_code: "L1".into(), expires_at: Some(expiry), qty: 6, unit_cost_fen: None }], "", Some(o.staff), T0)
+        .receive(
+            o.org,
+            o.backroom,
+            Some(po),
+            None,
+            &[ReceiveLine {
+                product: milk,
+                lot_code: "L1".into(),
+                expires_at: Some(expiry),
+                qty: 6,
+                unit_cost_fen: None,
+            }],
+            "",
+            Some(o.staff),
+            T0,
+        )
         .await
         .unwrap()
         .unwrap();
     assert_eq!(first.po_status, Some(PoStatus::PartlyReceived));
-    assert_eq!((first.lines[0].discrepancy.as_str(), first.lines[0].discrepancy_qty), ("short", 4));
+    assert_eq!(
+        (first.lines[0].discrepancy.as_str(), first.lines[0].discrepancy_qty),
+        ("short", 4)
+    );
     let second = s
         .receive(
             o.org,
@@ -149,8 +253,20 @@ pub async fn receiving_against_a_po_tracks_quantities_and_discrepancies(s: Store
             Some(po),
             None,
             &[
-                ReceiveLine { product: milk, lot_code: "L2".into(), expires_at: Some(expiry + HOUR), qty: 4, unit_cost_fen: None },
-                ReceiveLine { product: bread, lot_code: "B1".into(), expires_at: None, qty: 5, unit_cost_fen: None },
+                ReceiveLine {
+                    product: milk,
+                    lot_code: "L2".into(),
+                    expires_at: Some(expiry + HOUR),
+                    qty: 4,
+                    unit_cost_fen: None,
+                },
+                ReceiveLine {
+                    product: bread,
+                    lot_code: "B1".into(),
+                    expires_at: None,
+                    qty: 5,
+                    unit_cost_fen: None,
+                },
             ],
             "",
             Some(o.staff),
@@ -163,29 +279,95 @@ pub async fn receiving_against_a_po_tracks_quantities_and_discrepancies(s: Store
     assert_eq!(second.lines[1].discrepancy, "over");
     let po_row = s.po(o.org, po).await.unwrap();
     assert_eq!(po_row.status, PoStatus::Received);
-    assert_eq!(po_row.lines.iter().map(|l| l.qty_received).collect::<Vec<_>>(), vec![10, 5]);
+    assert_eq!(
+        po_row.lines.iter().map(|l| l.qty_received).collect::<Vec<_>>(),
+        vec![10, 5]
+    );
     let lots = s.lots_of(o.org, milk).await.unwrap();
-    assert_eq!(lots.iter().map(|l| (l.lot_code.as_str(), l.expires_at)).collect::<Vec<_>>(), vec![("L1", Some(expiry)), ("L2", Some(expiry + HOUR))]);
+    assert_eq!(
+        lots.iter()
+            .map(|l| (l.lot_code.as_str(), l.expires_at))
+            .collect::<Vec<_>>(),
+        vec![("L1", Some(expiry)), ("L2", Some(expiry + HOUR))]
+    );
     assert_eq!(lots[0].supplier_id, Some(sup));
     assert_eq!(s.on_hand(o.org, milk, Some(o.backroom)).await.unwrap(), 10);
-    assert_eq!(s.po_action(o.org, po, PoAction::Close, None, o.staff, T0).await.unwrap(), Ok(PoStatus::Closed));
+    assert_eq!(
+        s.po_action(o.org, po, PoAction::Close, None, o.staff, T0)
+            .await
+            .unwrap(),
+        Ok(PoStatus::Closed)
+    );
 }
 
 pub async fn receiving_refused_on_a_draft_po(s: Store) {
     let o = org(&s, "a").await;
     let milk = product(&s, &o, "P1", "牛奶").await;
     let sup = s
-        .create_supplier(o.org, &NewSupplier { code: "GM", name_zh: "光明乳业", kind: "factory", contact_phone: "", lead_time_hours: 5, order_cutoff_min: 600, delivery_time_min: 900 }, T0)
+        .create_supplier(
+            o.org,
+            &NewSupplier {
+                code: "GM",
+                name_zh: "光明乳业",
+                kind: "factory",
+                contact_phone: "",
+                lead_time_hours: 5,
+                order_cutoff_min: 600,
+                delivery_time_min: 900,
+            },
+            T0,
+        )
         .await
         .unwrap();
-    let po = s.create_po(o.org, o.store, sup, "PO", &[NewPoLine { product: milk, qty: 1, unit_cost_fen: 1 }], "", None, T0).await.unwrap();
+    let po = s
+        .create_po(
+            o.org,
+            o.store,
+            sup,
+            "PO",
+            &[NewPoLine {
+                product: milk,
+                qty: 1,
+                unit_cost_fen: 1,
+            }],
+            "",
+            None,
+            T0,
+        )
+        .await
+        .unwrap();
     let r = s
-        .receive(o.org, o.floor, Some(po), None, &[ReceiveLine { product: milk, lot_code: "L".into(), expires_at: None, qty: 1, unit_cost_fen: None }], "", None, T0)
+        .receive(
+            o.org,
+            o.floor,
+            Some(po),
+            None,
+            &[ReceiveLine {
+                product: milk,
+                lot_code: "L".into(),
+                expires_at: None,
+                qty: 1,
+                unit_cost_fen: None,
+            }],
+            "",
+            None,
+            T0,
+        )
         .await
         .unwrap();
-    assert_eq!(r.unwrap_err(), PurchasingError::NotReceiving { status: PoStatus::Draft });
+    assert_eq!(
+        r.unwrap_err(),
+        PurchasingError::NotReceiving {
+            status: PoStatus::Draft
+        }
+    );
     assert_eq!(s.on_hand(o.org, milk, None).await.unwrap(), 0);
-    assert!(s.po_action(o.org, po, PoAction::Close, None, o.staff, T0).await.unwrap().is_err());
+    assert!(
+        s.po_action(o.org, po, PoAction::Close, None, o.staff, T0)
+            .await
+            .unwrap()
+            .is_err()
+    );
 }
 
 pub async fn receiving_without_a_po_creates_lots(s: Store) {
@@ -197,7 +379,14 @@ pub async fn receiving_without_a_po_creates_lots(s: Store) {
     assert_eq!(lots.len(), 1, "the same lot code is the same lot");
     assert_eq!(s.on_hand(o.org, milk, Some(o.floor)).await.unwrap(), 5);
     let moves = s.movements(o.org, Some(milk), None, page(10)).await.unwrap();
-    assert_eq!(moves.items.iter().map(|m| (m.kind, m.qty_delta, m.balance_after)).collect::<Vec<_>>(), vec![(MovementKind::Receipt, 2, 5), (MovementKind::Receipt, 3, 3)]);
+    assert_eq!(
+        moves
+            .items
+            .iter()
+            .map(|m| (m.kind, m.qty_delta, m.balance_after))
+            .collect::<Vec<_>>(),
+        vec![(MovementKind::Receipt, 2, 5), (MovementKind::Receipt, 3, 3)]
+    );
 }
 
 pub async fn fefo_sale_skips_expired_lots_and_takes_earliest_first(s: Store) {
@@ -213,17 +402,51 @@ pub async fn fefo_sale_skips_expired_lots_and_takes_earliest_first(s: Store) {
         channel: "till",
         member: None,
         staff: Some(o.staff),
-        lines: vec![SaleLine { product: milk, qty: 4, unit_price_fen: 500, line_total_fen: 2000 }],
-        payments: vec![SalePayment { method: "cash", amount_fen: 2000 }],
+        lines: vec![SaleLine {
+            product: milk,
+            qty: 4,
+            unit_price_fen: 500,
+            line_total_fen: 2000,
+        }],
+        payments: vec![SalePayment {
+            method: "cash",
+            amount_fen: 2000,
+        }],
         at: now,
     };
     s.record_sale(o.org, &sale).await.unwrap();
-    let bal = s.balances(o.org, &BalanceFilter { product: Some(milk), include_empty: true, ..Default::default() }, page(10)).await.unwrap();
+    let bal = s
+        .balances(
+            o.org,
+            &BalanceFilter {
+                product: Some(milk),
+                include_empty: true,
+                ..Default::default()
+            },
+            page(10),
+        )
+        .await
+        .unwrap();
     let by_lot: Vec<(String, i64)> = bal.items.iter().map(|b| (b.lot_code.clone(), b.qty_on_hand)).collect();
-    assert_eq!(by_lot, vec![("EXPIRED".into(), 5), ("SOON".into(), 0), ("LATE".into(), 3)]);
+    assert_eq!(
+        by_lot,
+        vec![("EXPIRED".into(), 5), ("SOON".into(), 0), ("LATE".into(), 3)]
+    );
     // Only 3 sellable units remain: asking for 4 is refused even though 8 are on hand.
-    let err = s.allocate(o.org, o.floor, milk, 4, &MovementMeta::default(), now).await.unwrap_err();
-    assert!(matches!(err, StoreError::Stock(StockError::Insufficient { requested: 4, available: 3 })), "{err:?}");
+    let err = s
+        .allocate(o.org, o.floor, milk, 4, &MovementMeta::default(), now)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Stock(StockError::Insufficient {
+                requested: 4,
+                available: 3
+            })
+        ),
+        "{err:?}"
+    );
     assert!(s.ledger_mismatches(o.org).await.unwrap().is_empty());
     let summary = s.sales_summary(o.org).await.unwrap();
     assert_eq!((summary.orders, summary.revenue_fen), (1, 2000));
@@ -241,14 +464,28 @@ pub async fn refused_sale_writes_nothing(s: Store) {
         member: None,
         staff: None,
         lines: vec![
-            SaleLine { product: milk, qty: 2, unit_price_fen: 500, line_total_fen: 1000 },
-            SaleLine { product: bread, qty: 1, unit_price_fen: 300, line_total_fen: 300 },
+            SaleLine {
+                product: milk,
+                qty: 2,
+                unit_price_fen: 500,
+                line_total_fen: 1000,
+            },
+            SaleLine {
+                product: bread,
+                qty: 1,
+                unit_price_fen: 300,
+                line_total_fen: 300,
+            },
         ],
         payments: vec![],
         at: T0,
     };
     assert!(matches!(s.record_sale(o.org, &sale).await, Err(StoreError::Stock(_))));
-    assert_eq!(s.on_hand(o.org, milk, None).await.unwrap(), 5, "the milk line was rolled back with the sale");
+    assert_eq!(
+        s.on_hand(o.org, milk, None).await.unwrap(),
+        5,
+        "the milk line was rolled back with the sale"
+    );
     assert_eq!(s.sales_summary(o.org).await.unwrap().orders, 0);
     assert_eq!(s.movements(o.org, Some(milk), None, page(10)).await.unwrap().total, 1);
 }
@@ -269,12 +506,42 @@ pub async fn ledger_balances_equal_the_fold_of_movements_after_random_operations
         let loc = locations[next(2) as usize];
         let lot = format!("L{}", next(3));
         let qty = 1 + next(9) as i64;
-        let meta = MovementMeta { reason: "test", ..Default::default() };
+        let meta = MovementMeta {
+            reason: "test",
+            ..Default::default()
+        };
         let result = match next(5) {
-            0 | 1 => s.post_movement(o.org, loc, p, &lot, None, Delta::new(MovementKind::Receipt, qty, None).unwrap(), &meta, T0 + i).await.map(|_| ()),
+            0 | 1 => s
+                .post_movement(
+                    o.org,
+                    loc,
+                    p,
+                    &lot,
+                    None,
+                    Delta::new(MovementKind::Receipt, qty, None).unwrap(),
+                    &meta,
+                    T0 + i,
+                )
+                .await
+                .map(|_| ()),
             2 => s.allocate(o.org, loc, p, qty, &meta, T0 + i).await.map(|_| ()),
-            3 => s.post_movement(o.org, loc, p, &lot, None, Delta::new(MovementKind::Waste, -qty, Some("broken")).unwrap(), &meta, T0 + i).await.map(|_| ()),
-            _ => s.transfer(o.org, loc, locations[next(2) as usize], p, qty, &meta, T0 + i).await.map(|_| ()),
+            3 => s
+                .post_movement(
+                    o.org,
+                    loc,
+                    p,
+                    &lot,
+                    None,
+                    Delta::new(MovementKind::Waste, -qty, Some("broken")).unwrap(),
+                    &meta,
+                    T0 + i,
+                )
+                .await
+                .map(|_| ()),
+            _ => s
+                .transfer(o.org, loc, locations[next(2) as usize], p, qty, &meta, T0 + i)
+                .await
+                .map(|_| ()),
         };
         match result {
             Ok(()) => {}
@@ -284,7 +551,17 @@ pub async fn ledger_balances_equal_the_fold_of_movements_after_random_operations
     }
     assert!(refused > 0, "the sequence exercises refusals too");
     assert_eq!(s.ledger_mismatches(o.org).await.unwrap(), vec![]);
-    let all = s.balances(o.org, &BalanceFilter { include_empty: true, ..Default::default() }, page(100)).await.unwrap();
+    let all = s
+        .balances(
+            o.org,
+            &BalanceFilter {
+                include_empty: true,
+                ..Default::default()
+            },
+            page(100),
+        )
+        .await
+        .unwrap();
     assert!(all.items.iter().all(|b| b.qty_on_hand >= 0));
 }
 
@@ -323,7 +600,10 @@ pub async fn stock_count_posts_corrections_and_is_audited(s: Store) {
     let bread = product(&s, &o, "P2", "面包").await;
     stock(&s, &o, o.floor, milk, "M1", None, 10).await;
     stock(&s, &o, o.floor, bread, "B1", None, 4).await;
-    let count = s.open_stock_count(o.org, o.floor, &[], "月底盘点", o.staff, T0).await.unwrap();
+    let count = s
+        .open_stock_count(o.org, o.floor, &[], "月底盘点", o.staff, T0)
+        .await
+        .unwrap();
     let c = s.stock_count(o.org, count).await.unwrap();
     assert_eq!(c.lines.len(), 2);
     let milk_lot: LotId = c.lines.iter().find(|l| l.product_id == milk).unwrap().lot_id;
@@ -332,8 +612,17 @@ pub async fn stock_count_posts_corrections_and_is_audited(s: Store) {
     assert_eq!(corrections, vec![(milk_lot, -3)]);
     assert_eq!(s.on_hand(o.org, milk, None).await.unwrap(), 7);
     assert_eq!(s.on_hand(o.org, bread, None).await.unwrap(), 4);
-    assert!(matches!(s.post_stock_count(o.org, count, o.staff, T0 + 2).await, Err(StoreError::State(_))), "posting twice is refused");
-    assert_eq!(s.audit_log(o.org, Some("stock.count"), page(10)).await.unwrap().total, 1);
+    assert!(
+        matches!(
+            s.post_stock_count(o.org, count, o.staff, T0 + 2).await,
+            Err(StoreError::State(_))
+        ),
+        "posting twice is refused"
+    );
+    assert_eq!(
+        s.audit_log(o.org, Some("stock.count"), page(10)).await.unwrap().total,
+        1
+    );
     assert!(s.ledger_mismatches(o.org).await.unwrap().is_empty());
 }
 
@@ -347,9 +636,18 @@ pub async fn expiry_and_low_stock_alerts_list_the_right_lots(s: Store) {
     stock(&s, &o, o.floor, milk, "LATER", Some(T0 + 100 * HOUR), 3).await;
     stock(&s, &o, o.floor, bread, "B", None, 4).await;
     let alerts = s.expiry_alerts(o.org, T0, page(10)).await.unwrap();
-    assert_eq!(alerts.items.iter().map(|a| a.lot_code.as_str()).collect::<Vec<_>>(), vec!["SOON"]);
+    assert_eq!(
+        alerts.items.iter().map(|a| a.lot_code.as_str()).collect::<Vec<_>>(),
+        vec!["SOON"]
+    );
     let low = s.low_stock(o.org, page(10)).await.unwrap();
-    assert_eq!(low.items.iter().map(|l| (l.product_id, l.qty_on_hand)).collect::<Vec<_>>(), vec![(bread, 4)]);
+    assert_eq!(
+        low.items
+            .iter()
+            .map(|l| (l.product_id, l.qty_on_hand))
+            .collect::<Vec<_>>(),
+        vec![(bread, 4)]
+    );
 }
 
 pub async fn transfer_moves_lots_between_locations(s: Store) {
@@ -357,28 +655,58 @@ pub async fn transfer_moves_lots_between_locations(s: Store) {
     let milk = product(&s, &o, "P1", "牛奶").await;
     stock(&s, &o, o.backroom, milk, "L1", Some(T0 + 10 * HOUR), 3).await;
     stock(&s, &o, o.backroom, milk, "L2", Some(T0 + 20 * HOUR), 3).await;
-    let taken = s.transfer(o.org, o.backroom, o.floor, milk, 4, &MovementMeta::default(), T0).await.unwrap();
-    assert_eq!(taken.iter().map(|(l, q)| (l.lot_code.as_str(), *q)).collect::<Vec<_>>(), vec![("L1", 3), ("L2", 1)]);
+    let taken = s
+        .transfer(o.org, o.backroom, o.floor, milk, 4, &MovementMeta::default(), T0)
+        .await
+        .unwrap();
+    assert_eq!(
+        taken.iter().map(|(l, q)| (l.lot_code.as_str(), *q)).collect::<Vec<_>>(),
+        vec![("L1", 3), ("L2", 1)]
+    );
     assert_eq!(s.on_hand(o.org, milk, Some(o.floor)).await.unwrap(), 4);
     assert_eq!(s.on_hand(o.org, milk, Some(o.backroom)).await.unwrap(), 2);
-    assert!(s.transfer(o.org, o.backroom, o.floor, milk, 3, &MovementMeta::default(), T0).await.is_err());
+    assert!(
+        s.transfer(o.org, o.backroom, o.floor, milk, 3, &MovementMeta::default(), T0)
+            .await
+            .is_err()
+    );
     assert_eq!(s.on_hand(o.org, milk, None).await.unwrap(), 6);
 }
 
 pub async fn idempotency_claims_replay_and_mismatch(s: Store) {
     let o = org(&s, "a").await;
-    assert_eq!(s.claim_idempotency_key(o.org, "staff:1", "k1", "h1", T0).await.unwrap(), Claim::New);
-    assert_eq!(s.claim_idempotency_key(o.org, "staff:1", "k1", "h1", T0).await.unwrap(), Claim::InProgress);
-    s.finish_idempotent(o.org, "staff:1", "k1", 201, "{\"id\":1}").await.unwrap();
     assert_eq!(
         s.claim_idempotency_key(o.org, "staff:1", "k1", "h1", T0).await.unwrap(),
-        Claim::Replay { status: 201, body: "{\"id\":1}".into() }
+        Claim::New
     );
-    assert_eq!(s.claim_idempotency_key(o.org, "staff:1", "k1", "h2", T0).await.unwrap(), Claim::Mismatch);
+    assert_eq!(
+        s.claim_idempotency_key(o.org, "staff:1", "k1", "h1", T0).await.unwrap(),
+        Claim::InProgress
+    );
+    s.finish_idempotent(o.org, "staff:1", "k1", 201, "{\"id\":1}")
+        .await
+        .unwrap();
+    assert_eq!(
+        s.claim_idempotency_key(o.org, "staff:1", "k1", "h1", T0).await.unwrap(),
+        Claim::Replay {
+            status: 201,
+            body: "{\"id\":1}".into()
+        }
+    );
+    assert_eq!(
+        s.claim_idempotency_key(o.org, "staff:1", "k1", "h2", T0).await.unwrap(),
+        Claim::Mismatch
+    );
     // Keys are per principal.
-    assert_eq!(s.claim_idempotency_key(o.org, "staff:2", "k1", "h2", T0).await.unwrap(), Claim::New);
+    assert_eq!(
+        s.claim_idempotency_key(o.org, "staff:2", "k1", "h2", T0).await.unwrap(),
+        Claim::New
+    );
     s.release_idempotency_key(o.org, "staff:2", "k1").await.unwrap();
-    assert_eq!(s.claim_idempotency_key(o.org, "staff:2", "k1", "h3", T0).await.unwrap(), Claim::New);
+    assert_eq!(
+        s.claim_idempotency_key(o.org, "staff:2", "k1", "h3", T0).await.unwrap(),
+        Claim::New
+    );
 }
 
 pub async fn batch_of_sales_skips_the_refused_one_and_keeps_the_rest(s: Store) {
@@ -391,12 +719,23 @@ pub async fn batch_of_sales_skips_the_refused_one_and_keeps_the_rest(s: Store) {
         channel: "till",
         member: None,
         staff: None,
-        lines: vec![SaleLine { product: milk, qty, unit_price_fen: 500, line_total_fen: 500 * qty }],
-        payments: vec![SalePayment { method: "wechat", amount_fen: 500 * qty }],
+        lines: vec![SaleLine {
+            product: milk,
+            qty,
+            unit_price_fen: 500,
+            line_total_fen: 500 * qty,
+        }],
+        payments: vec![SalePayment {
+            method: "wechat",
+            amount_fen: 500 * qty,
+        }],
         at: T0,
     };
     let results = s.record_sales(o.org, &[sale(2), sale(5), sale(1)]).await.unwrap();
-    assert_eq!(results.iter().map(Result::is_ok).collect::<Vec<_>>(), vec![true, false, true]);
+    assert_eq!(
+        results.iter().map(Result::is_ok).collect::<Vec<_>>(),
+        vec![true, false, true]
+    );
     assert_eq!(s.on_hand(o.org, milk, None).await.unwrap(), 0);
     assert_eq!(s.sales_summary(o.org).await.unwrap().revenue_fen, 1500);
     assert!(s.ledger_mismatches(o.org).await.unwrap().is_empty());
@@ -405,14 +744,32 @@ pub async fn batch_of_sales_skips_the_refused_one_and_keeps_the_rest(s: Store) {
 pub async fn sessions_expire_and_end_on_password_change(s: Store) {
     let o = org(&s, "a").await;
     let staff = s.staff(o.org, o.staff).await.unwrap();
-    s.create_session(&staff, "tok-a", "api", "csrf", T0, T0 + HOUR).await.unwrap();
-    s.create_session(&staff, "tok-b", "cookie", "csrf", T0, T0 + HOUR).await.unwrap();
-    assert_eq!(s.session("tok-a", T0 + 1).await.unwrap().map(|x| x.staff.id), Some(o.staff));
+    s.create_session(&staff, "tok-a", "api", "csrf", T0, T0 + HOUR)
+        .await
+        .unwrap();
+    s.create_session(&staff, "tok-b", "cookie", "csrf", T0, T0 + HOUR)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.session("tok-a", T0 + 1).await.unwrap().map(|x| x.staff.id),
+        Some(o.staff)
+    );
     assert!(s.session("tok-a", T0 + HOUR + 1).await.unwrap().is_none(), "expired");
     s.set_password(o.org, o.staff, "new-hash", Some("tok-b")).await.unwrap();
-    assert!(s.session("tok-a", T0 + 1).await.unwrap().is_none(), "other sessions end");
-    assert!(s.session("tok-b", T0 + 1).await.unwrap().is_some(), "the current one stays");
-    s.update_staff(o.org, o.staff, None, Some(false), StaffId(o.staff.0), T0).await.unwrap();
-    assert!(s.session("tok-b", T0 + 1).await.unwrap().is_none(), "deactivated staff have no session");
+    assert!(
+        s.session("tok-a", T0 + 1).await.unwrap().is_none(),
+        "other sessions end"
+    );
+    assert!(
+        s.session("tok-b", T0 + 1).await.unwrap().is_some(),
+        "the current one stays"
+    );
+    s.update_staff(o.org, o.staff, None, Some(false), StaffId(o.staff.0), T0)
+        .await
+        .unwrap();
+    assert!(
+        s.session("tok-b", T0 + 1).await.unwrap().is_none(),
+        "deactivated staff have no session"
+    );
     assert!(s.staff_by_username("a-mgr").await.unwrap().is_some());
 }

@@ -18,26 +18,67 @@ pub struct Org {
 
 pub async fn org(s: &Store, name: &str) -> Org {
     let org = s.create_org(name, T0).await.unwrap();
-    let store = s.create_store(org, "S1", "幸福里店", "", Some((31_200_000, 121_400_000)), T0).await.unwrap();
+    let store = s
+        .create_store(org, "S1", "幸福里店", "", Some((31_200_000, 121_400_000)), T0)
+        .await
+        .unwrap();
     let floor = s
-        .create_location(org, store, &NewLocation { code: &format!("{name}-F"), name_zh: "门店", name_en: "Floor", kind: LocationKind::SalesFloor, lat_e6: None, lon_e6: None })
+        .create_location(
+            org,
+            store,
+            &NewLocation {
+                code: &format!("{name}-F"),
+                name_zh: "门店",
+                name_en: "Floor",
+                kind: LocationKind::SalesFloor,
+                lat_e6: None,
+                lon_e6: None,
+            },
+        )
         .await
         .unwrap();
     let backroom = s
-        .create_location(org, store, &NewLocation { code: &format!("{name}-B"), name_zh: "后仓", name_en: "Backroom", kind: LocationKind::Backroom, lat_e6: None, lon_e6: None })
+        .create_location(
+            org,
+            store,
+            &NewLocation {
+                code: &format!("{name}-B"),
+                name_zh: "后仓",
+                name_en: "Backroom",
+                kind: LocationKind::Backroom,
+                lat_e6: None,
+                lon_e6: None,
+            },
+        )
         .await
         .unwrap();
-    let dairy = s.create_category(org, None, "dairy", "乳制品", "Dairy", 72).await.unwrap();
+    let dairy = s
+        .create_category(org, None, "dairy", "乳制品", "Dairy", 72)
+        .await
+        .unwrap();
     let staff = s
         .create_staff(
             org,
-            &NewStaff { store: Some(store), username: &format!("{name}-mgr"), display_name: "店长", role: linli_domain::auth::Role::Manager, password_hash: "x" },
+            &NewStaff {
+                store: Some(store),
+                username: &format!("{name}-mgr"),
+                display_name: "店长",
+                role: linli_domain::auth::Role::Manager,
+                password_hash: "x",
+            },
             None,
             T0,
         )
         .await
         .unwrap();
-    Org { org, store, floor, backroom, dairy, staff }
+    Org {
+        org,
+        store,
+        floor,
+        backroom,
+        dairy,
+        staff,
+    }
 }
 
 pub fn product_data(sku: &str, name: &str, price_fen: i64, category: Option<CategoryId>) -> ProductData {
@@ -65,7 +106,9 @@ pub fn product_data(sku: &str, name: &str, price_fen: i64, category: Option<Cate
 }
 
 pub async fn product(s: &Store, o: &Org, sku: &str, name: &str) -> ProductId {
-    s.create_product(o.org, &product_data(sku, name, 500, Some(o.dairy)), None, T0).await.unwrap()
+    s.create_product(o.org, &product_data(sku, name, 500, Some(o.dairy)), None, T0)
+        .await
+        .unwrap()
 }
 
 pub fn page(limit: i64) -> PageRequest {
@@ -74,8 +117,23 @@ pub fn page(limit: i64) -> PageRequest {
 
 /// Puts `qty` of a lot at a location with a receipt movement.
 pub async fn stock(s: &Store, o: &Org, loc: LocationId, p: ProductId, lot: &str, expires: Option<i64>, qty: i64) {
-    s.receive(o.org, loc, None, None, &[ReceiveLine { product: p, lot_code: lot.into(), expires_at: expires, qty, unit_cost_fen: None }], "", None, T0)
-        .await
-        .unwrap()
-        .unwrap();
+    s.receive(
+        o.org,
+        loc,
+        None,
+        None,
+        &[ReceiveLine {
+            product: p,
+            lot_code: lot.into(),
+            expires_at: expires,
+            qty,
+            unit_cost_fen: None,
+        }],
+        "",
+        None,
+        T0,
+    )
+    .await
+    .unwrap()
+    .unwrap();
 }

@@ -5,7 +5,10 @@ use axum::response::Html;
 use utoipa::openapi::OpenApi;
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 pub fn page(doc: &OpenApi) -> Html<String> {
@@ -35,14 +38,20 @@ pub fn page(doc: &OpenApi) -> Html<String> {
                     .as_array()
                     .map(|ps| ps.iter().filter_map(|p| p["name"].as_str()).map(esc).collect())
                     .unwrap_or_default();
-                let responses: Vec<String> =
-                    op["responses"].as_object().map(|r| r.keys().cloned().collect()).unwrap_or_default();
+                let responses: Vec<String> = op["responses"]
+                    .as_object()
+                    .map(|r| r.keys().cloned().collect())
+                    .unwrap_or_default();
                 out.push_str(&format!(
                     "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}{}</td><td>{}</td></tr>",
                     method.to_uppercase(),
                     esc(path),
                     esc(summary),
-                    if body.is_empty() { String::new() } else { format!("<a href=\"#{0}\">{0}</a> ", esc(&body)) },
+                    if body.is_empty() {
+                        String::new()
+                    } else {
+                        format!("<a href=\"#{0}\">{0}</a> ", esc(&body))
+                    },
                     params.join(", "),
                     responses.join(" ")
                 ));
@@ -53,12 +62,24 @@ pub fn page(doc: &OpenApi) -> Html<String> {
     if let Some(schemas) = json["components"]["schemas"].as_object() {
         for (name, schema) in schemas {
             out.push_str(&format!("<h3 id=\"{0}\">{0}</h3><table><tbody>", esc(name)));
-            let required: Vec<&str> =
-                schema["required"].as_array().map(|r| r.iter().filter_map(|v| v.as_str()).collect()).unwrap_or_default();
+            let required: Vec<&str> = schema["required"]
+                .as_array()
+                .map(|r| r.iter().filter_map(|v| v.as_str()).collect())
+                .unwrap_or_default();
             if let Some(props) = schema["properties"].as_object() {
                 for (field, p) in props {
                     let ty = p["type"].to_string().trim_matches('"').to_string();
-                    let ty = if ty == "null" { p["$ref"].as_str().unwrap_or("").rsplit('/').next().unwrap_or("").to_string() } else { ty };
+                    let ty = if ty == "null" {
+                        p["$ref"]
+                            .as_str()
+                            .unwrap_or("")
+                            .rsplit('/')
+                            .next()
+                            .unwrap_or("")
+                            .to_string()
+                    } else {
+                        ty
+                    };
                     out.push_str(&format!(
                         "<tr><td><code>{}</code>{}</td><td>{}</td><td>{}</td></tr>",
                         esc(field),

@@ -12,8 +12,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::IntoResponse;
-use linli_app::auth::SessionKind;
 use linli_app::Paging;
+use linli_app::auth::SessionKind;
 use linli_domain::auth::{Permission, allows};
 use linli_domain::ids::ProductId;
 pub use query::Query;
@@ -31,7 +31,6 @@ type JsonOut<T> = axum::Json<T>;
     info(title = "Linli 邻里 API", version = "1", description = "The community store's API: catalog, barcodes, stock ledger, purchasing, staff. \
 Every error has the shape {\"error\": {\"code\", \"message_zh\", \"message_en\", \"field\"}}. Every state-changing request accepts an Idempotency-Key header. \
 Lists take page (from 1) and page_size (at most 200)."),
-    modifiers(&Security),
     components(schemas(ErrorBody)),
     tags(
         (name = "auth", description = "登录与会话 Sign-in and sessions"),
@@ -48,15 +47,25 @@ struct Security;
 impl Modify for Security {
     fn modify(&self, openapi: &mut OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
         // Document Idempotency-Key on every state-changing operation.
         for item in openapi.paths.paths.values_mut() {
-            for op in [&mut item.post, &mut item.put, &mut item.patch, &mut item.delete].into_iter().flatten() {
-                op.parameters.get_or_insert_with(Vec::new).push(utoipa::openapi::RefOr::T(
+            for op in [&mut item.post, &mut item.put, &mut item.patch, &mut item.delete]
+                .into_iter()
+                .flatten()
+            {
+                op.parameters
+                    .get_or_insert_with(Vec::new)
+                    .push(utoipa::openapi::RefOr::T(
                     ParameterBuilder::new()
                         .name("Idempotency-Key")
                         .parameter_in(ParameterIn::Header)
-                        .description(Some("Replays with the same key and body return the first response; a different body is a 422."))
+                        .description(Some(
+                            "Replays with the same key and body return the first response; a different body is a 422.",
+                        ))
                         .build(),
                 ));
             }
@@ -87,7 +96,7 @@ enum Errors {
 
 /// The API routes and their OpenAPI document.
 pub fn router() -> (axum::Router<AppState>, OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let router = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(login))
         .routes(routes!(logout))
         .routes(routes!(change_password))
@@ -118,8 +127,11 @@ pub fn router() -> (axum::Router<AppState>, OpenApi) {
         .routes(routes!(update_staff))
         .routes(routes!(list_members))
         .routes(routes!(list_buildings))
-        .routes(routes!(audit_log))
-        .split_for_parts()
+        .routes(routes!(audit_log));
+    let (router, mut doc) = router.split_for_parts();
+    // Modifiers given to `#[openapi]` run before the routes are added; this one needs them.
+    Security.modify(&mut doc);
+    (router, doc)
 }
 
 fn paging(page: Option<i64>, page_size: Option<i64>) -> R<Paging> {
@@ -127,7 +139,12 @@ fn paging(page: Option<i64>, page_size: Option<i64>) -> R<Paging> {
 }
 
 fn list<T: utoipa::ToSchema, U>(page: linli_app::Page<U>, paging: Paging, f: impl Fn(U) -> T) -> JsonOut<List<T>> {
-    axum::Json(List { items: page.items.into_iter().map(f).collect(), page: paging.page, page_size: paging.page_size, total: page.total })
+    axum::Json(List {
+        items: page.items.into_iter().map(f).collect(),
+        page: paging.page,
+        page_size: paging.page_size,
+        total: page.total,
+    })
 }
 
 fn me_of(a: &linli_app::Actor) -> Me {
@@ -137,7 +154,11 @@ fn me_of(a: &linli_app::Actor) -> Me {
         username: a.username.clone(),
         display_name: a.display_name.clone(),
         role: a.role.code().into(),
-        permissions: Permission::ALL.iter().filter(|p| allows(a.role, **p)).map(|p| p.code().to_string()).collect(),
+        permissions: Permission::ALL
+            .iter()
+            .filter(|p| allows(a.role, **p))
+            .map(|p| p.code().to_string())
+            .collect(),
     }
 }
 
@@ -147,10 +168,20 @@ fn me_of(a: &linli_app::Actor) -> Me {
 async fn login(State(s): State<AppState>, parts: Parts, Json(req): Json<LoginRequest>) -> R<JsonOut<LoginResponse>> {
     let ip = client_ip(&parts);
     if !s.login_limiter.allow(&ip, s.app.now()) {
-        return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", None, "too many sign-in attempts; wait a minute", "登录尝试过于频繁，请稍后再试"));
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            None,
+            "too many sign-in attempts; wait a minute",
+            "登录尝试过于频繁，请稍后再试",
+        ));
     }
     let session = s.app.login(&req.username, &req.password, SessionKind::Api).await?;
-    Ok(axum::Json(LoginResponse { token: session.token, expires_at: session.expires_at, staff: me_of(&session.actor) }))
+    Ok(axum::Json(LoginResponse {
+        token: session.token,
+        expires_at: session.expires_at,
+        staff: me_of(&session.actor),
+    }))
 }
 
 /// Ends the session of the token used.
@@ -164,9 +195,16 @@ async fn logout(State(s): State<AppState>, Auth(_a): Auth, parts: Parts) -> R<Js
 
 /// Changes one's own password; other sessions end.
 #[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", security(("bearer" = [])), request_body = PasswordChange, responses((status = 200, body = types::Ok), Errors))]
-async fn change_password(State(s): State<AppState>, Auth(a): Auth, parts: Parts, Json(req): Json<PasswordChange>) -> R<JsonOut<types::Ok>> {
+async fn change_password(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    parts: Parts,
+    Json(req): Json<PasswordChange>,
+) -> R<JsonOut<types::Ok>> {
     let token = crate::extract::token_of(&parts).map(|t| t.0).unwrap_or_default();
-    s.app.change_password(&a.actor, &token, &req.old_password, &req.new_password).await?;
+    s.app
+        .change_password(&a.actor, &token, &req.old_password, &req.new_password)
+        .await?;
     Ok(axum::Json(types::Ok { ok: true }))
 }
 
@@ -178,15 +216,33 @@ async fn me(Auth(a): Auth) -> JsonOut<Me> {
 
 /// Products, best matches first. `q` matches name, pinyin initials ("nn" finds 牛奶), full pinyin, SKU or barcode.
 #[utoipa::path(get, path = "/api/v1/products", tag = "catalog", security(("bearer" = [])), params(ProductQuery), responses((status = 200, body = List<Product>), Errors))]
-async fn list_products(State(s): State<AppState>, Auth(a): Auth, Query(q): Query<ProductQuery>) -> R<JsonOut<List<Product>>> {
+async fn list_products(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Query(q): Query<ProductQuery>,
+) -> R<JsonOut<List<Product>>> {
     let p = paging(q.page, q.page_size)?;
-    let page = s.app.products(&a.actor, q.q, q.category_id, q.zone_id, q.include_inactive.unwrap_or(false), p).await?;
+    let page = s
+        .app
+        .products(
+            &a.actor,
+            q.q,
+            q.category_id,
+            q.zone_id,
+            q.include_inactive.unwrap_or(false),
+            p,
+        )
+        .await?;
     Ok(list(page, p, Product::from))
 }
 
 /// Creates a product (owner and manager).
 #[utoipa::path(post, path = "/api/v1/products", tag = "catalog", security(("bearer" = [])), request_body = ProductInput, responses((status = 201, body = Product), Errors))]
-async fn create_product(State(s): State<AppState>, Auth(a): Auth, Json(input): Json<ProductInput>) -> R<impl IntoResponse> {
+async fn create_product(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Json(input): Json<ProductInput>,
+) -> R<impl IntoResponse> {
     let p = s.app.create_product(&a.actor, input.into()).await?;
     Ok((StatusCode::CREATED, axum::Json(Product::from(p))))
 }
@@ -198,14 +254,31 @@ async fn get_product(State(s): State<AppState>, Auth(a): Auth, Path(id): Path<i6
 
 /// Replaces a product; a changed price needs the price permission and is audited.
 #[utoipa::path(put, path = "/api/v1/products/{id}", tag = "catalog", security(("bearer" = [])), params(("id" = i64, Path)), request_body = ProductInput, responses((status = 200, body = Product), Errors))]
-async fn update_product(State(s): State<AppState>, Auth(a): Auth, Path(id): Path<i64>, Json(input): Json<ProductInput>) -> R<JsonOut<Product>> {
-    Ok(axum::Json(s.app.update_product(&a.actor, ProductId(id), input.into()).await?.into()))
+async fn update_product(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Path(id): Path<i64>,
+    Json(input): Json<ProductInput>,
+) -> R<JsonOut<Product>> {
+    Ok(axum::Json(
+        s.app
+            .update_product(&a.actor, ProductId(id), input.into())
+            .await?
+            .into(),
+    ))
 }
 
 /// Changes the selling price (audited).
 #[utoipa::path(post, path = "/api/v1/products/{id}/price", tag = "catalog", security(("bearer" = [])), params(("id" = i64, Path)), request_body = PriceChange, responses((status = 200, body = Product), Errors))]
-async fn set_price(State(s): State<AppState>, Auth(a): Auth, Path(id): Path<i64>, Json(input): Json<PriceChange>) -> R<JsonOut<Product>> {
-    Ok(axum::Json(s.app.set_price(&a.actor, ProductId(id), input.price_fen).await?.into()))
+async fn set_price(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Path(id): Path<i64>,
+    Json(input): Json<PriceChange>,
+) -> R<JsonOut<Product>> {
+    Ok(axum::Json(
+        s.app.set_price(&a.actor, ProductId(id), input.price_fen).await?.into(),
+    ))
 }
 
 /// Resolves whatever a till or receiving clerk scanned: EAN-13/8, UPC-A, an in-store scale barcode,
@@ -217,14 +290,32 @@ async fn scan(State(s): State<AppState>, Auth(a): Auth, Query(q): Query<ScanQuer
 
 #[utoipa::path(get, path = "/api/v1/categories", tag = "catalog", security(("bearer" = [])), responses((status = 200, body = Vec<Category>), Errors))]
 async fn list_categories(State(s): State<AppState>, Auth(a): Auth) -> R<JsonOut<Vec<Category>>> {
-    Ok(axum::Json(s.app.categories(&a.actor).await?.into_iter().map(Category::from).collect()))
+    Ok(axum::Json(
+        s.app
+            .categories(&a.actor)
+            .await?
+            .into_iter()
+            .map(Category::from)
+            .collect(),
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/categories", tag = "catalog", security(("bearer" = [])), request_body = CategoryInput, responses((status = 201, body = Category), Errors))]
-async fn create_category(State(s): State<AppState>, Auth(a): Auth, Json(c): Json<CategoryInput>) -> R<impl IntoResponse> {
+async fn create_category(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Json(c): Json<CategoryInput>,
+) -> R<impl IntoResponse> {
     let row = s
         .app
-        .create_category(&a.actor, c.parent_id, &c.code, &c.name_zh, c.name_en.as_deref().unwrap_or(""), c.expiry_alert_hours)
+        .create_category(
+            &a.actor,
+            c.parent_id,
+            &c.code,
+            &c.name_zh,
+            c.name_en.as_deref().unwrap_or(""),
+            c.expiry_alert_hours,
+        )
         .await?;
     Ok((StatusCode::CREATED, axum::Json(Category::from(row))))
 }
@@ -233,34 +324,77 @@ async fn create_category(State(s): State<AppState>, Auth(a): Auth, Json(c): Json
 #[utoipa::path(get, path = "/api/v1/zones", tag = "catalog", security(("bearer" = [])), responses((status = 200, body = Vec<Zone>), Errors))]
 async fn list_zones(State(s): State<AppState>, Auth(a): Auth) -> R<JsonOut<Vec<Zone>>> {
     let zones = s.app.zones(&a.actor).await?;
-    Ok(axum::Json(zones.into_iter().map(|z| Zone { id: z.id.0, code: z.code, name_zh: z.name_zh, name_en: z.name_en }).collect()))
+    Ok(axum::Json(
+        zones
+            .into_iter()
+            .map(|z| Zone {
+                id: z.id.0,
+                code: z.code,
+                name_zh: z.name_zh,
+                name_en: z.name_en,
+            })
+            .collect(),
+    ))
 }
 
 /// Sales floor, backroom, front warehouse and grid stations.
 #[utoipa::path(get, path = "/api/v1/locations", tag = "stock", security(("bearer" = [])), responses((status = 200, body = Vec<Location>), Errors))]
 async fn list_locations(State(s): State<AppState>, Auth(a): Auth) -> R<JsonOut<Vec<Location>>> {
-    Ok(axum::Json(s.app.locations(&a.actor).await?.into_iter().map(Location::from).collect()))
+    Ok(axum::Json(
+        s.app
+            .locations(&a.actor)
+            .await?
+            .into_iter()
+            .map(Location::from)
+            .collect(),
+    ))
 }
 
 /// On-hand by location and lot, earliest expiry first.
 #[utoipa::path(get, path = "/api/v1/stock", tag = "stock", security(("bearer" = [])), params(BalanceQuery), responses((status = 200, body = List<Balance>), Errors))]
-async fn list_balances(State(s): State<AppState>, Auth(a): Auth, Query(q): Query<BalanceQuery>) -> R<JsonOut<List<Balance>>> {
+async fn list_balances(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Query(q): Query<BalanceQuery>,
+) -> R<JsonOut<List<Balance>>> {
     let p = paging(q.page, q.page_size)?;
-    let page = s.app.balances(&a.actor, q.location_id, q.product_id, q.q, q.include_empty.unwrap_or(false), p).await?;
+    let page = s
+        .app
+        .balances(
+            &a.actor,
+            q.location_id,
+            q.product_id,
+            q.q,
+            q.include_empty.unwrap_or(false),
+            p,
+        )
+        .await?;
     let now = s.app.now();
     Ok(list(page, p, |b| balance(b, now)))
 }
 
 /// The stock ledger, newest first.
 #[utoipa::path(get, path = "/api/v1/stock/movements", tag = "stock", security(("bearer" = [])), params(MovementQuery), responses((status = 200, body = List<Movement>), Errors))]
-async fn list_movements(State(s): State<AppState>, Auth(a): Auth, Query(q): Query<MovementQuery>) -> R<JsonOut<List<Movement>>> {
+async fn list_movements(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Query(q): Query<MovementQuery>,
+) -> R<JsonOut<List<Movement>>> {
     let p = paging(q.page, q.page_size)?;
-    Ok(list(s.app.movements(&a.actor, q.product_id, q.lot_id, p).await?, p, Movement::from))
+    Ok(list(
+        s.app.movements(&a.actor, q.product_id, q.lot_id, p).await?,
+        p,
+        Movement::from,
+    ))
 }
 
 /// Adjusts stock by hand or writes off waste, with a reason (audited).
 #[utoipa::path(post, path = "/api/v1/stock/adjustments", tag = "stock", security(("bearer" = [])), request_body = AdjustmentInput, responses((status = 201, body = Movement), Errors))]
-async fn create_adjustment(State(s): State<AppState>, Auth(a): Auth, Json(i): Json<AdjustmentInput>) -> R<impl IntoResponse> {
+async fn create_adjustment(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Json(i): Json<AdjustmentInput>,
+) -> R<impl IntoResponse> {
     let input = linli_app::stock::AdjustInput {
         location_id: i.location_id,
         product_id: i.product_id,
@@ -276,15 +410,33 @@ async fn create_adjustment(State(s): State<AppState>, Auth(a): Auth, Json(i): Js
 
 /// Moves stock between locations by FEFO.
 #[utoipa::path(post, path = "/api/v1/stock/transfers", tag = "stock", security(("bearer" = [])), request_body = TransferInput, responses((status = 201, body = Vec<LotTake>), Errors))]
-async fn create_transfer(State(s): State<AppState>, Auth(a): Auth, Json(i): Json<TransferInput>) -> R<impl IntoResponse> {
-    let taken = s.app.transfer(&a.actor, i.from_location_id, i.to_location_id, i.product_id, i.qty).await?;
-    let out: Vec<LotTake> = taken.into_iter().map(|(l, q)| LotTake { lot_id: l.id.0, lot_code: l.lot_code, qty: q }).collect();
+async fn create_transfer(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Json(i): Json<TransferInput>,
+) -> R<impl IntoResponse> {
+    let taken = s
+        .app
+        .transfer(&a.actor, i.from_location_id, i.to_location_id, i.product_id, i.qty)
+        .await?;
+    let out: Vec<LotTake> = taken
+        .into_iter()
+        .map(|(l, q)| LotTake {
+            lot_id: l.id.0,
+            lot_code: l.lot_code,
+            qty: q,
+        })
+        .collect();
     Ok((StatusCode::CREATED, axum::Json(out)))
 }
 
 /// Lots with stock that expire within their category's horizon, or have expired.
 #[utoipa::path(get, path = "/api/v1/alerts/expiry", tag = "stock", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = List<Balance>), Errors))]
-async fn expiry_alerts(State(s): State<AppState>, Auth(a): Auth, Query(q): Query<PageQuery>) -> R<JsonOut<List<Balance>>> {
+async fn expiry_alerts(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Query(q): Query<PageQuery>,
+) -> R<JsonOut<List<Balance>>> {
     let p = paging(q.page, q.page_size)?;
     let now = s.app.now();
     Ok(list(s.app.expiry_alerts(&a.actor, p).await?, p, |b| balance(b, now)))
@@ -292,7 +444,11 @@ async fn expiry_alerts(State(s): State<AppState>, Auth(a): Auth, Query(q): Query
 
 /// Products at or below their reorder point.
 #[utoipa::path(get, path = "/api/v1/alerts/low-stock", tag = "stock", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = List<LowStock>), Errors))]
-async fn low_stock_alerts(State(s): State<AppState>, Auth(a): Auth, Query(q): Query<PageQuery>) -> R<JsonOut<List<LowStock>>> {
+async fn low_stock_alerts(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Query(q): Query<PageQuery>,
+) -> R<JsonOut<List<LowStock>>> {
     let p = paging(q.page, q.page_size)?;
     Ok(list(s.app.low_stock(&a.actor, p).await?, p, |l| LowStock {
         product_id: l.product_id.0,
@@ -305,7 +461,11 @@ async fn low_stock_alerts(State(s): State<AppState>, Auth(a): Auth, Query(q): Qu
 }
 
 #[utoipa::path(get, path = "/api/v1/stock/counts", tag = "stock", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = List<StockCount>), Errors))]
-async fn list_counts(State(s): State<AppState>, Auth(a): Auth, Query(q): Query<PageQuery>) -> R<JsonOut<List<StockCount>>> {
+async fn list_counts(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Query(q): Query<PageQuery>,
+) -> R<JsonOut<List<StockCount>>> {
     let p = paging(q.page, q.page_size)?;
     Ok(list(s.app.stock_counts(&a.actor, p).await?, p, StockCount::from))
 }
@@ -313,7 +473,10 @@ async fn list_counts(State(s): State<AppState>, Auth(a): Auth, Query(q): Query<P
 /// Opens a stock count (盘点), freezing expected quantities.
 #[utoipa::path(post, path = "/api/v1/stock/counts", tag = "stock", security(("bearer" = [])), request_body = StockCountInput, responses((status = 201, body = StockCount), Errors))]
 async fn open_count(State(s): State<AppState>, Auth(a): Auth, Json(i): Json<StockCountInput>) -> R<impl IntoResponse> {
-    let c = s.app.open_stock_count(&a.actor, i.location_id, i.product_ids, i.note.as_deref().unwrap_or("")).await?;
+    let c = s
+        .app
+        .open_stock_count(&a.actor, i.location_id, i.product_ids, i.note.as_deref().unwrap_or(""))
+        .await?;
     Ok((StatusCode::CREATED, axum::Json(StockCount::from(c))))
 }
 
@@ -324,7 +487,12 @@ async fn get_count(State(s): State<AppState>, Auth(a): Auth, Path(id): Path<i64>
 
 /// Records counted quantities per lot.
 #[utoipa::path(post, path = "/api/v1/stock/counts/{id}/lines", tag = "stock", security(("bearer" = [])), params(("id" = i64, Path)), request_body = CountedLines, responses((status = 200, body = StockCount), Errors))]
-async fn record_count_lines(State(s): State<AppState>, Auth(a): Auth, Path(id): Path<i64>, Json(i): Json<CountedLines>) -> R<JsonOut<StockCount>> {
+async fn record_count_lines(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Path(id): Path<i64>,
+    Json(i): Json<CountedLines>,
+) -> R<JsonOut<StockCount>> {
     let lines = i.lines.into_iter().map(|l| (l.lot_id, l.counted)).collect();
     Ok(axum::Json(s.app.record_counts(&a.actor, id, lines).await?.into()))
 }
@@ -337,11 +505,22 @@ async fn post_count(State(s): State<AppState>, Auth(a): Auth, Path(id): Path<i64
 
 #[utoipa::path(get, path = "/api/v1/suppliers", tag = "purchasing", security(("bearer" = [])), responses((status = 200, body = Vec<Supplier>), Errors))]
 async fn list_suppliers(State(s): State<AppState>, Auth(a): Auth) -> R<JsonOut<Vec<Supplier>>> {
-    Ok(axum::Json(s.app.suppliers(&a.actor).await?.into_iter().map(Supplier::from).collect()))
+    Ok(axum::Json(
+        s.app
+            .suppliers(&a.actor)
+            .await?
+            .into_iter()
+            .map(Supplier::from)
+            .collect(),
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/suppliers", tag = "purchasing", security(("bearer" = [])), request_body = SupplierInput, responses((status = 201, body = Supplier), Errors))]
-async fn create_supplier(State(s): State<AppState>, Auth(a): Auth, Json(i): Json<SupplierInput>) -> R<impl IntoResponse> {
+async fn create_supplier(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Json(i): Json<SupplierInput>,
+) -> R<impl IntoResponse> {
     let input = linli_app::purchasing::SupplierInput {
         code: i.code,
         name_zh: i.name_zh,
@@ -351,20 +530,38 @@ async fn create_supplier(State(s): State<AppState>, Auth(a): Auth, Json(i): Json
         order_cutoff: i.order_cutoff,
         delivery_time: i.delivery_time,
     };
-    Ok((StatusCode::CREATED, axum::Json(Supplier::from(s.app.create_supplier(&a.actor, input).await?))))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(Supplier::from(s.app.create_supplier(&a.actor, input).await?)),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/purchase-orders", tag = "purchasing", security(("bearer" = [])), params(PoQuery), responses((status = 200, body = List<PurchaseOrder>), Errors))]
-async fn list_pos(State(s): State<AppState>, Auth(a): Auth, Query(q): Query<PoQuery>) -> R<JsonOut<List<PurchaseOrder>>> {
+async fn list_pos(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Query(q): Query<PoQuery>,
+) -> R<JsonOut<List<PurchaseOrder>>> {
     let p = paging(q.page, q.page_size)?;
-    Ok(list(s.app.pos(&a.actor, q.status.as_deref(), p).await?, p, PurchaseOrder::from))
+    Ok(list(
+        s.app.pos(&a.actor, q.status.as_deref(), p).await?,
+        p,
+        PurchaseOrder::from,
+    ))
 }
 
 /// Creates a draft purchase order.
 #[utoipa::path(post, path = "/api/v1/purchase-orders", tag = "purchasing", security(("bearer" = [])), request_body = PoInput, responses((status = 201, body = PurchaseOrder), Errors))]
 async fn create_po(State(s): State<AppState>, Auth(a): Auth, Json(i): Json<PoInput>) -> R<impl IntoResponse> {
-    let lines = i.lines.into_iter().map(|l| (l.product_id, l.qty, l.unit_cost_fen)).collect();
-    let po = s.app.create_po(&a.actor, i.supplier_id, lines, i.note.as_deref().unwrap_or("")).await?;
+    let lines = i
+        .lines
+        .into_iter()
+        .map(|l| (l.product_id, l.qty, l.unit_cost_fen))
+        .collect();
+    let po = s
+        .app
+        .create_po(&a.actor, i.supplier_id, lines, i.note.as_deref().unwrap_or(""))
+        .await?;
     Ok((StatusCode::CREATED, axum::Json(PurchaseOrder::from(po))))
 }
 
@@ -375,7 +572,12 @@ async fn get_po(State(s): State<AppState>, Auth(a): Auth, Path(id): Path<i64>) -
 
 /// Sends (expected delivery from the supplier's cut-off), closes or cancels a purchase order.
 #[utoipa::path(post, path = "/api/v1/purchase-orders/{id}/actions", tag = "purchasing", security(("bearer" = [])), params(("id" = i64, Path)), request_body = PoActionInput, responses((status = 200, body = PurchaseOrder), Errors))]
-async fn po_action(State(s): State<AppState>, Auth(a): Auth, Path(id): Path<i64>, Json(i): Json<PoActionInput>) -> R<JsonOut<PurchaseOrder>> {
+async fn po_action(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Path(id): Path<i64>,
+    Json(i): Json<PoActionInput>,
+) -> R<JsonOut<PurchaseOrder>> {
     Ok(axum::Json(s.app.po_action(&a.actor, id, &i.action).await?.into()))
 }
 
@@ -400,30 +602,57 @@ async fn create_receipt(State(s): State<AppState>, Auth(a): Auth, Json(i): Json<
             })
             .collect(),
     };
-    Ok((StatusCode::CREATED, axum::Json(Receipt::from(s.app.receive(&a.actor, input).await?))))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(Receipt::from(s.app.receive(&a.actor, input).await?)),
+    ))
 }
 
 /// Staff of the organisation (owner and manager).
 #[utoipa::path(get, path = "/api/v1/staff", tag = "people", security(("bearer" = [])), responses((status = 200, body = Vec<Staff>), Errors))]
 async fn list_staff(State(s): State<AppState>, Auth(a): Auth) -> R<JsonOut<Vec<Staff>>> {
-    Ok(axum::Json(s.app.staff_list(&a.actor).await?.into_iter().map(Staff::from).collect()))
+    Ok(axum::Json(
+        s.app.staff_list(&a.actor).await?.into_iter().map(Staff::from).collect(),
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/staff", tag = "people", security(("bearer" = [])), request_body = StaffInput, responses((status = 201, body = Staff), Errors))]
 async fn create_staff(State(s): State<AppState>, Auth(a): Auth, Json(i): Json<StaffInput>) -> R<impl IntoResponse> {
-    let input = linli_app::people::StaffInput { username: i.username, display_name: i.display_name, role: i.role, password: i.password };
-    Ok((StatusCode::CREATED, axum::Json(Staff::from(s.app.create_staff(&a.actor, input).await?))))
+    let input = linli_app::people::StaffInput {
+        username: i.username,
+        display_name: i.display_name,
+        role: i.role,
+        password: i.password,
+    };
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(Staff::from(s.app.create_staff(&a.actor, input).await?)),
+    ))
 }
 
 /// Changes a role or deactivates someone (audited).
 #[utoipa::path(patch, path = "/api/v1/staff/{id}", tag = "people", security(("bearer" = [])), params(("id" = i64, Path)), request_body = StaffUpdate, responses((status = 200, body = Staff), Errors))]
-async fn update_staff(State(s): State<AppState>, Auth(a): Auth, Path(id): Path<i64>, Json(i): Json<StaffUpdate>) -> R<JsonOut<Staff>> {
-    Ok(axum::Json(s.app.update_staff(&a.actor, id, i.role.as_deref(), i.active).await?.into()))
+async fn update_staff(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Path(id): Path<i64>,
+    Json(i): Json<StaffUpdate>,
+) -> R<JsonOut<Staff>> {
+    Ok(axum::Json(
+        s.app
+            .update_staff(&a.actor, id, i.role.as_deref(), i.active)
+            .await?
+            .into(),
+    ))
 }
 
 /// Residents (phone numbers masked).
 #[utoipa::path(get, path = "/api/v1/members", tag = "people", security(("bearer" = [])), params(MemberQuery), responses((status = 200, body = List<Member>), Errors))]
-async fn list_members(State(s): State<AppState>, Auth(a): Auth, Query(q): Query<MemberQuery>) -> R<JsonOut<List<Member>>> {
+async fn list_members(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Query(q): Query<MemberQuery>,
+) -> R<JsonOut<List<Member>>> {
     let p = paging(q.page, q.page_size)?;
     Ok(list(s.app.members(&a.actor, q.q.as_deref(), p).await?, p, Member::from))
 }
@@ -433,15 +662,29 @@ async fn list_buildings(State(s): State<AppState>, Auth(a): Auth) -> R<JsonOut<V
     let rows = s.app.buildings(&a.actor).await?;
     Ok(axum::Json(
         rows.into_iter()
-            .map(|b| Building { id: b.id.0, code: b.code, name_zh: b.name_zh, compound_zh: b.compound_zh, households: b.households, members: b.members })
+            .map(|b| Building {
+                id: b.id.0,
+                code: b.code,
+                name_zh: b.name_zh,
+                compound_zh: b.compound_zh,
+                households: b.households,
+                members: b.members,
+            })
             .collect(),
     ))
 }
 
 /// Who changed prices, adjusted stock, posted counts or changed roles (owner and manager).
 #[utoipa::path(get, path = "/api/v1/audit-log", tag = "people", security(("bearer" = [])), params(AuditQuery), responses((status = 200, body = List<AuditEntry>), Errors))]
-async fn audit_log(State(s): State<AppState>, Auth(a): Auth, Query(q): Query<AuditQuery>) -> R<JsonOut<List<AuditEntry>>> {
+async fn audit_log(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Query(q): Query<AuditQuery>,
+) -> R<JsonOut<List<AuditEntry>>> {
     let p = paging(q.page, q.page_size)?;
-    Ok(list(s.app.audit_log(&a.actor, q.action.as_deref(), p).await?, p, AuditEntry::from))
+    Ok(list(
+        s.app.audit_log(&a.actor, q.action.as_deref(), p).await?,
+        p,
+        AuditEntry::from,
+    ))
 }
-

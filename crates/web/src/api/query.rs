@@ -22,7 +22,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
             } else {
                 path
             };
-            ApiError::invalid(&field, &format!("query parameter {field}: {msg}"), &format!("查询参数 {field} 错误：{msg}"))
+            ApiError::invalid(
+                &field,
+                &format!("query parameter {field}: {msg}"),
+                &format!("查询参数 {field} 错误：{msg}"),
+            )
         })
     }
 }

@@ -526,7 +526,11 @@ impl From<linli_store::SupplierRow> for Supplier {
             code: s.code,
             name_zh: s.name_zh,
             kind: s.kind,
-            contact_phone: if s.contact_phone.is_empty() { String::new() } else { phone::mask_any(&s.contact_phone) },
+            contact_phone: if s.contact_phone.is_empty() {
+                String::new()
+            } else {
+                phone::mask_any(&s.contact_phone)
+            },
             lead_time_hours: s.lead_time_hours,
             order_cutoff: hhmm(s.order_cutoff_min),
             delivery_time: hhmm(s.delivery_time_min),
@@ -618,7 +622,22 @@ impl From<linli_store::PoRow> for PurchaseOrder {
             expected_at: p.expected_at,
             created_at: p.created_at,
             updated_at: p.updated_at,
-            total_cost_fen: p.lines.iter().map(|l| l.qty_ordered * l.unit_cost_fen).sum(),
+            // Weighed goods are ordered in grams at a cost per kg.
+            total_cost_fen: p
+                .lines
+                .iter()
+                .map(|l| {
+                    if l.unit_label == "kg" {
+                        linli_domain::money::Money::for_weight(
+                            linli_domain::money::Money::from_fen(l.unit_cost_fen),
+                            l.qty_ordered,
+                        )
+                        .fen()
+                    } else {
+                        l.qty_ordered * l.unit_cost_fen
+                    }
+                })
+                .sum(),
             lines: p
                 .lines
                 .into_iter()

@@ -1,0 +1,3 @@
+//! Use-case tests that need a database: the demo community and first start.
+
+mod demo;

@@ -1,0 +1,265 @@
+//! `linli bench`: the measurements behind docs/benchmarks.md.
+//!
+//! Server time is measured in-process (the router called directly, no sockets), so
+//! the figures are what the server spends per request, not the network.
+
+use anyhow::Context;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use linli_app::{App, SystemClock};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tower::ServiceExt;
+
+#[derive(clap::Subcommand, Debug)]
+pub enum Bench {
+    /// Time to fill an empty database with the demo community.
+    Seed {
+        #[command(flatten)]
+        db: crate::DbArgs,
+        #[command(flatten)]
+        demo: crate::DemoArgs,
+    },
+    /// Console pages and API lists: server time p50/p99 over the demo data.
+    Pages {
+        #[command(flatten)]
+        db: crate::DbArgs,
+        /// Requests per page.
+        #[arg(long, default_value_t = 200)]
+        requests: usize,
+    },
+    /// Scan-resolve and product-search latency over the demo catalog.
+    Scan {
+        #[command(flatten)]
+        db: crate::DbArgs,
+        #[arg(long, default_value_t = 2000)]
+        requests: usize,
+    },
+}
+
+pub async fn run(what: Bench) -> anyhow::Result<()> {
+    match what {
+        Bench::Seed { db, demo } => {
+            let app = crate::open(&db).await?;
+            let started = Instant::now();
+            crate::fill_demo(&app, &demo).await?;
+            println!(
+                "demo seeding: {:.1} s ({:?} backend)",
+                started.elapsed().as_secs_f64(),
+                app.store.backend()
+            );
+            Ok(())
+        }
+        Bench::Pages { db, requests } => {
+            let (app, router, cookie, token) = prepare(&db).await?;
+            let product = first_id(&router, &token, "/api/v1/products?page_size=1").await?;
+            let po = first_id(&router, &token, "/api/v1/purchase-orders?page_size=1")
+                .await
+                .unwrap_or(1);
+            let pages: Vec<String> = [
+                "/",
+                "/products",
+                "/products?q=nn",
+                "/stock",
+                "/stock/movements",
+                "/receive",
+                "/purchase-orders",
+                "/counts",
+                "/alerts",
+                "/members",
+                "/staff",
+                "/audit",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .chain([
+                format!("/products/{product}"),
+                format!("/purchase-orders/{po}"),
+                format!("/receive?po_id={po}"),
+            ])
+            .collect();
+            println!("| page | p50 ms | p99 ms | max ms |\n|---|---|---|---|");
+            for page in &pages {
+                let d = measure(&router, page, Auth::Cookie(&cookie), requests).await?;
+                print_row(page, &d);
+            }
+            let apis = [
+                "/api/v1/products?q=nn",
+                "/api/v1/stock",
+                "/api/v1/stock/movements",
+                "/api/v1/alerts/expiry",
+                "/api/v1/alerts/low-stock",
+                "/api/v1/purchase-orders",
+                "/api/v1/members",
+                "/api/v1/audit-log",
+            ];
+            for api in apis {
+                let d = measure(&router, api, Auth::Bearer(&token), requests).await?;
+                print_row(api, &d);
+            }
+            drop(app);
+            Ok(())
+        }
+        Bench::Scan { db, requests } => {
+            let (app, router, _cookie, token) = prepare(&db).await?;
+            // Codes from the demo catalog: EANs, scale codes of weighed goods, GS1 strings.
+            let page = app
+                .store
+                .products(
+                    org_of(&app).await?,
+                    &Default::default(),
+                    linli_store::PageRequest { offset: 0, limit: 500 },
+                )
+                .await?;
+            let eans: Vec<String> = page
+                .items
+                .iter()
+                .filter_map(|p| p.gtins.first().map(|g| g.trim_start_matches('0').to_string()))
+                .collect();
+            let plus: Vec<i64> = page.items.iter().filter_map(|p| p.plu).collect();
+            let scale = linli_domain::barcode::scale::ScaleTemplate::weight_default();
+            let mut codes: Vec<(String, String)> = Vec::new();
+            for (i, e) in eans.iter().enumerate().take(200) {
+                codes.push(("ean13".into(), format!("/api/v1/scan?code={e}")));
+                let gs1 = format!("01{:0>14}17261231%1D10LOT{i}", e);
+                codes.push(("gs1".into(), format!("/api/v1/scan?code={gs1}")));
+            }
+            for (i, plu) in plus.iter().enumerate() {
+                let code = scale.encode(u32::try_from(*plu).unwrap_or(1), 300 + i64::try_from(i).unwrap_or(0));
+                codes.push(("scale".into(), format!("/api/v1/scan?code={code}")));
+            }
+            println!("| request | p50 ms | p99 ms | max ms |\n|---|---|---|---|");
+            for kind in ["ean13", "gs1", "scale"] {
+                let urls: Vec<&str> = codes
+                    .iter()
+                    .filter(|(k, _)| k == kind)
+                    .map(|(_, u)| u.as_str())
+                    .collect();
+                let d = measure_many(&router, &urls, Auth::Bearer(&token), requests).await?;
+                print_row(&format!("scan {kind} ({} codes)", urls.len()), &d);
+            }
+            for q in ["nn", "kkkl", "牛奶", "niunai", "面包", "P000123"] {
+                let url = format!("/api/v1/products?q={}&page_size=20", urlencode(q));
+                let d = measure(&router, &url, Auth::Bearer(&token), requests).await?;
+                print_row(&format!("search q={q}"), &d);
+            }
+            Ok(())
+        }
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+async fn org_of(app: &App) -> anyhow::Result<linli_domain::ids::OrgId> {
+    let staff = app
+        .store
+        .staff_by_username("manager")
+        .await?
+        .context("the database has no demo manager: run `linli demo` first")?;
+    Ok(staff.org_id)
+}
+
+enum Auth<'a> {
+    Cookie(&'a str),
+    Bearer(&'a str),
+}
+
+async fn prepare(db: &crate::DbArgs) -> anyhow::Result<(App, axum::Router, String, String)> {
+    let app = crate::open(db).await?;
+    if app.store.is_empty().await? {
+        crate::fill_demo(
+            &app,
+            &crate::DemoArgs {
+                demo_seed: 20261125,
+                demo_days: 180,
+                demo_end: None,
+            },
+        )
+        .await?;
+    }
+    let app = App::new(app.store.clone(), Arc::new(SystemClock));
+    let cookie = app
+        .login(
+            "manager",
+            linli_app::seed::DEMO_PASSWORD,
+            linli_app::auth::SessionKind::Cookie,
+        )
+        .await?
+        .token;
+    let token = app
+        .login(
+            "manager",
+            linli_app::seed::DEMO_PASSWORD,
+            linli_app::auth::SessionKind::Api,
+        )
+        .await?
+        .token;
+    let router = linli_web::router(linli_web::AppState::new(app.clone(), true));
+    Ok((app, router, cookie, token))
+}
+
+async fn first_id(router: &axum::Router, token: &str, url: &str) -> anyhow::Result<i64> {
+    let (status, body) = call(router, url, &Auth::Bearer(token)).await?;
+    anyhow::ensure!(status == StatusCode::OK, "{url} answered {status}");
+    let v: serde_json::Value = serde_json::from_slice(&body)?;
+    v["items"][0]["id"].as_i64().context("a first item")
+}
+
+async fn call(router: &axum::Router, url: &str, auth: &Auth<'_>) -> anyhow::Result<(StatusCode, Vec<u8>)> {
+    let req = Request::builder().uri(url);
+    let req = match auth {
+        Auth::Cookie(c) => req.header("cookie", format!("linli_session={c}")),
+        Auth::Bearer(t) => req.header("authorization", format!("Bearer {t}")),
+    };
+    let resp = router.clone().oneshot(req.body(Body::empty())?).await?;
+    let status = resp.status();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .to_bytes()
+        .to_vec();
+    Ok((status, body))
+}
+
+async fn measure(router: &axum::Router, url: &str, auth: Auth<'_>, n: usize) -> anyhow::Result<Vec<Duration>> {
+    measure_many(router, &[url], auth, n).await
+}
+
+async fn measure_many(router: &axum::Router, urls: &[&str], auth: Auth<'_>, n: usize) -> anyhow::Result<Vec<Duration>> {
+    anyhow::ensure!(!urls.is_empty(), "nothing to measure");
+    // Warm up caches and connections first.
+    for url in urls.iter().take(5) {
+        call(router, url, &auth).await?;
+    }
+    let mut times = Vec::with_capacity(n);
+    for i in 0..n {
+        let url = urls[i % urls.len()];
+        let started = Instant::now();
+        let (status, _) = call(router, url, &auth).await?;
+        times.push(started.elapsed());
+        anyhow::ensure!(status == StatusCode::OK, "{url} answered {status}");
+    }
+    times.sort();
+    Ok(times)
+}
+
+fn print_row(name: &str, sorted: &[Duration]) {
+    let pct = |p: f64| {
+        let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+        sorted[i].as_secs_f64() * 1000.0
+    };
+    println!("| `{name}` | {:.2} | {:.2} | {:.2} |", pct(0.5), pct(0.99), pct(1.0));
+}

@@ -1,0 +1,5 @@
+//! Tests of the real `linli` binary: it starts, serves, and keeps every acknowledged
+//! stock movement across `kill -9`.
+
+mod crash;
+mod server;

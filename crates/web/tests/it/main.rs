@@ -1,0 +1,5 @@
+//! The web crate's integration tests: the API in-process through `Router::oneshot`.
+
+mod api;
+mod console;
+mod support;
