@@ -504,7 +504,8 @@ impl Store {
             "SELECT {PRODUCT_COLS} FROM products p WHERE {where_sql} \
              ORDER BY CASE WHEN LOWER(p.sku) = $6 OR p.id IN (SELECT product_id FROM product_gtins WHERE org_id = $1 AND gtin = $7) THEN 0 \
                            WHEN p.pinyin_initials LIKE $8 ESCAPE '\\' THEN 1 \
-                           WHEN p.name_zh LIKE $8 ESCAPE '\\' THEN 2 ELSE 3 END, \
+                           WHEN p.name_zh LIKE $8 ESCAPE '\\' THEN 2 \
+                           WHEN p.pinyin_initials LIKE $5 ESCAPE '\\' OR p.name_zh LIKE $5 ESCAPE '\\' THEN 3 ELSE 4 END, \
                       LENGTH(p.pinyin_initials), p.id \
              LIMIT $9 OFFSET $10"
         )))

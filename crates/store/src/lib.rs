@@ -11,6 +11,7 @@ mod audit;
 mod catalog;
 mod db;
 mod error;
+mod filter;
 mod idempotency;
 mod members;
 mod orders;

@@ -9,6 +9,7 @@
 use crate::audit::{AuditEntry, write_audit};
 use crate::db::{Store, Tx, opt_i64};
 use crate::error::{Result, StoreError};
+use crate::filter::{Where, int, text};
 use crate::{Page, PageRequest};
 use linli_domain::ids::{LocationId, LotId, MovementId, OrgId, ProductId, StaffId, StockCountId, SupplierId};
 use linli_domain::stock::{self, Delta, LotStock, MovementKind, StockError};
@@ -460,46 +461,64 @@ impl Store {
 
     /// Stock by location and lot, earliest expiry first.
     pub async fn balances(&self, org: OrgId, filter: &BalanceFilter, page: PageRequest) -> Result<Page<BalanceRow>> {
-        let q = filter
-            .q
-            .as_deref()
-            .map(str::trim)
-            .filter(|q| !q.is_empty())
-            .map(|q| crate::catalog::like_contains(&q.to_lowercase()));
-        let where_sql = "b.org_id = $1 AND ($2 = 0 OR b.location_id = $2) AND ($3 = 0 OR b.product_id = $3) \
-             AND ($4 = 1 OR b.qty_on_hand > 0) \
-             AND ($5 = '' OR p.name_zh LIKE $5 ESCAPE '\\' OR p.pinyin_initials LIKE $5 ESCAPE '\\' \
-                  OR p.pinyin_full LIKE $5 ESCAPE '\\' OR LOWER(p.sku) LIKE $5 ESCAPE '\\')";
+        let mut w = Where::default();
+        w.and("b.org_id = ?", [int(org.0)]);
+        if let Some(l) = filter.location {
+            w.and("b.location_id = ?", [int(l.0)]);
+        }
+        if let Some(p) = filter.product {
+            w.and("b.product_id = ?", [int(p.0)]);
+        }
+        if !filter.include_empty {
+            w.and("b.qty_on_hand > 0", []);
+        }
+        if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+            let like = crate::catalog::like_contains(&q.to_lowercase());
+            // A barcode query matches the 14-digit normal form, as product search does.
+            let gtin14 = if q.len() <= 14 && q.bytes().all(|b| b.is_ascii_digit()) {
+                format!("{q:0>14}")
+            } else {
+                String::new()
+            };
+            w.and(
+                "(p.name_zh LIKE ? ESCAPE '\\' OR LOWER(p.name_en) LIKE ? ESCAPE '\\' OR p.pinyin_initials LIKE ? ESCAPE '\\' \
+                 OR p.pinyin_full LIKE ? ESCAPE '\\' OR LOWER(p.sku) LIKE ? ESCAPE '\\' \
+                 OR p.id IN (SELECT g.product_id FROM product_gtins g WHERE g.org_id = ? AND g.gtin = ?))",
+                [text(&like), text(&like), text(&like), text(&like), text(&like), int(org.0), text(gtin14)],
+            );
+        }
+        self.balance_page(
+            &w,
+            "CASE WHEN l.expires_at IS NULL THEN 1 ELSE 0 END, l.expires_at, p.name_zh, b.location_id",
+            page,
+        )
+        .await
+    }
+
+    async fn balance_page(&self, w: &Where, order: &str, page: PageRequest) -> Result<Page<BalanceRow>> {
         let from_sql = "stock_balances b JOIN lots l ON l.id = b.lot_id JOIN products p ON p.id = b.product_id \
              JOIN locations loc ON loc.id = b.location_id LEFT JOIN categories c ON c.id = p.category_id";
-        let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT COUNT(*) AS n FROM {from_sql} WHERE {where_sql}"
-        )))
-        .bind(org.0)
-        .bind(filter.location.map_or(0, |l| l.0))
-        .bind(filter.product.map_or(0, |p| p.0))
-        .bind(i64::from(filter.include_empty))
-        .bind(q.as_deref().unwrap_or(""))
-        .fetch_one(&self.pool)
-        .await?
-        .get("n");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT b.location_id, loc.name_zh AS location_name, b.product_id, p.name_zh AS product_name, p.sku, \
-             p.unit_label, b.lot_id, l.lot_code, l.expires_at, l.received_at, b.qty_on_hand, \
-             COALESCE(c.expiry_alert_hours, 72) AS expiry_alert_hours \
-             FROM {from_sql} WHERE {where_sql} \
-             ORDER BY CASE WHEN l.expires_at IS NULL THEN 1 ELSE 0 END, l.expires_at, p.name_zh, b.location_id \
-             LIMIT $6 OFFSET $7"
-        )))
-        .bind(org.0)
-        .bind(filter.location.map_or(0, |l| l.0))
-        .bind(filter.product.map_or(0, |p| p.0))
-        .bind(i64::from(filter.include_empty))
-        .bind(q.as_deref().unwrap_or(""))
-        .bind(page.limit)
-        .bind(page.offset)
-        .fetch_all(&self.pool)
-        .await?;
+        let where_sql = w.sql();
+        let total: i64 = w
+            .bind(sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT COUNT(*) AS n FROM {from_sql} WHERE {where_sql}"
+            ))))
+            .fetch_one(&self.pool)
+            .await?
+            .get("n");
+        let rows = w
+            .bind(sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT b.location_id, loc.name_zh AS location_name, b.product_id, p.name_zh AS product_name, p.sku, \
+                 p.unit_label, b.lot_id, l.lot_code, l.expires_at, l.received_at, b.qty_on_hand, \
+                 COALESCE(c.expiry_alert_hours, 72) AS expiry_alert_hours \
+                 FROM {from_sql} WHERE {where_sql} ORDER BY {order} LIMIT {} OFFSET {}",
+                w.next(1),
+                w.next(2)
+            ))))
+            .bind(page.limit)
+            .bind(page.offset)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(Page {
             items: rows.iter().map(balance_row).collect(),
             total,
@@ -514,28 +533,34 @@ impl Store {
         lot: Option<LotId>,
         page: PageRequest,
     ) -> Result<Page<MovementRow>> {
-        let where_sql = "m.org_id = $1 AND ($2 = 0 OR m.product_id = $2) AND ($3 = 0 OR m.lot_id = $3)";
-        let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT COUNT(*) AS n FROM stock_movements m WHERE {where_sql}"
-        )))
-        .bind(org.0)
-        .bind(product.map_or(0, |p| p.0))
-        .bind(lot.map_or(0, |l| l.0))
-        .fetch_one(&self.pool)
-        .await?
-        .get("n");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT m.id, m.location_id, m.product_id, m.lot_id, l.lot_code, m.kind, m.qty_delta, m.balance_after, \
-             m.reason, m.ref_type, m.ref_id, m.staff_id, m.at FROM stock_movements m JOIN lots l ON l.id = m.lot_id \
-             WHERE {where_sql} ORDER BY m.id DESC LIMIT $4 OFFSET $5"
-        )))
-        .bind(org.0)
-        .bind(product.map_or(0, |p| p.0))
-        .bind(lot.map_or(0, |l| l.0))
-        .bind(page.limit)
-        .bind(page.offset)
-        .fetch_all(&self.pool)
-        .await?;
+        let mut w = Where::default();
+        w.and("m.org_id = ?", [int(org.0)]);
+        if let Some(p) = product {
+            w.and("m.product_id = ?", [int(p.0)]);
+        }
+        if let Some(l) = lot {
+            w.and("m.lot_id = ?", [int(l.0)]);
+        }
+        let where_sql = w.sql();
+        let total: i64 = w
+            .bind(sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT COUNT(*) AS n FROM stock_movements m WHERE {where_sql}"
+            ))))
+            .fetch_one(&self.pool)
+            .await?
+            .get("n");
+        let rows = w
+            .bind(sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT m.id, m.location_id, m.product_id, m.lot_id, l.lot_code, m.kind, m.qty_delta, m.balance_after, \
+                 m.reason, m.ref_type, m.ref_id, m.staff_id, m.at FROM stock_movements m JOIN lots l ON l.id = m.lot_id \
+                 WHERE {where_sql} ORDER BY m.at DESC, m.id DESC LIMIT {} OFFSET {}",
+                w.next(1),
+                w.next(2)
+            ))))
+            .bind(page.limit)
+            .bind(page.offset)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(Page {
             items: rows.iter().map(movement_row).collect(),
             total,
@@ -598,41 +623,25 @@ impl Store {
     /// Lots with stock that expire within their category's alert horizon (or have
     /// expired), soonest first.
     pub async fn expiry_alerts(&self, org: OrgId, now: i64, page: PageRequest) -> Result<Page<BalanceRow>> {
-        let where_sql = "b.org_id = $1 AND b.qty_on_hand > 0 AND l.expires_at IS NOT NULL \
-             AND l.expires_at <= $2 + COALESCE(c.expiry_alert_hours, 72) * 3600000";
-        let from_sql = "stock_balances b JOIN lots l ON l.id = b.lot_id JOIN products p ON p.id = b.product_id \
-             JOIN locations loc ON loc.id = b.location_id LEFT JOIN categories c ON c.id = p.category_id";
-        let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT COUNT(*) AS n FROM {from_sql} WHERE {where_sql}"
-        )))
-        .bind(org.0)
-        .bind(now)
-        .fetch_one(&self.pool)
-        .await?
-        .get("n");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT b.location_id, loc.name_zh AS location_name, b.product_id, p.name_zh AS product_name, p.sku, \
-             p.unit_label, b.lot_id, l.lot_code, l.expires_at, l.received_at, b.qty_on_hand, \
-             COALESCE(c.expiry_alert_hours, 72) AS expiry_alert_hours \
-             FROM {from_sql} WHERE {where_sql} ORDER BY l.expires_at, p.name_zh LIMIT $3 OFFSET $4"
-        )))
-        .bind(org.0)
-        .bind(now)
-        .bind(page.limit)
-        .bind(page.offset)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(Page {
-            items: rows.iter().map(balance_row).collect(),
-            total,
-        })
+        let mut w = Where::default();
+        w.and("b.org_id = ?", [int(org.0)]);
+        w.and("b.qty_on_hand > 0", []);
+        w.and("l.expires_at IS NOT NULL", []);
+        w.and(
+            "l.expires_at <= ? + COALESCE(c.expiry_alert_hours, 72) * 3600000",
+            [int(now)],
+        );
+        self.balance_page(&w, "l.expires_at, p.name_zh", page).await
     }
 
     /// Active products whose on-hand (all locations) is at or below their reorder point.
     pub async fn low_stock(&self, org: OrgId, page: PageRequest) -> Result<Page<LowStockRow>> {
+        // Sums only lots that hold stock (an index on qty_on_hand), then joins products.
         let inner = "SELECT p.id, p.name_zh, p.sku, p.unit_label, p.reorder_point, \
-             CAST(COALESCE((SELECT SUM(b.qty_on_hand) FROM stock_balances b WHERE b.product_id = p.id), 0) AS BIGINT) AS on_hand \
-             FROM products p WHERE p.org_id = $1 AND p.active = 1 AND p.reorder_point > 0";
+             CAST(COALESCE(t.on_hand, 0) AS BIGINT) AS on_hand FROM products p LEFT JOIN \
+             (SELECT b.product_id, SUM(b.qty_on_hand) AS on_hand FROM stock_balances b \
+              WHERE b.org_id = $1 AND b.qty_on_hand > 0 GROUP BY b.product_id) t ON t.product_id = p.id \
+             WHERE p.org_id = $1 AND p.active = 1 AND p.reorder_point > 0";
         let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT COUNT(*) AS n FROM ({inner}) x WHERE x.on_hand <= x.reorder_point"
         )))

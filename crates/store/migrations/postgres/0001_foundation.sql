@@ -193,6 +193,8 @@ CREATE TABLE stock_balances (
     PRIMARY KEY (location_id, lot_id)
 );
 CREATE INDEX stock_balances_product ON stock_balances (org_id, product_id, location_id);
+-- Lots that hold stock: most balances of a long history are sold out (zero).
+CREATE INDEX stock_balances_on_hand ON stock_balances (org_id, product_id) WHERE qty_on_hand > 0;
 
 -- The append-only stock ledger: rows are inserted, never updated or deleted.
 CREATE TABLE stock_movements (

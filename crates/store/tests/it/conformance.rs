@@ -773,3 +773,29 @@ pub async fn sessions_expire_and_end_on_password_change(s: Store) {
     );
     assert!(s.staff_by_username("a-mgr").await.unwrap().is_some());
 }
+
+pub async fn stock_search_matches_barcodes_and_ranks_initials_before_full_pinyin(s: Store) {
+    let o = org(&s, "a").await;
+    let mut milk = product_data("P1", "旺仔牛奶", 500, None);
+    milk.gtins = vec!["06901234567892".into()];
+    let milk = s.create_product(o.org, &milk, None, T0).await.unwrap();
+    let orange = product(&s, &o, "P2", "赣南脐橙").await; // "gannan…" holds "nn" only in full pinyin
+    stock(&s, &o, o.floor, milk, "L1", None, 2).await;
+    stock(&s, &o, o.floor, orange, "L2", None, 2).await;
+    let by_code = BalanceFilter {
+        q: Some("6901234567892".into()),
+        ..Default::default()
+    };
+    let found = s.balances(o.org, &by_code, page(10)).await.unwrap();
+    assert_eq!(found.items.iter().map(|b| b.product_id).collect::<Vec<_>>(), vec![milk]);
+    let f = ProductFilter {
+        q: Some("nn".into()),
+        ..Default::default()
+    };
+    let ranked = s.products(o.org, &f, page(10)).await.unwrap();
+    assert_eq!(
+        ranked.items.iter().map(|p| p.id).collect::<Vec<_>>(),
+        vec![milk, orange],
+        "initials match first"
+    );
+}

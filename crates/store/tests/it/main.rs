@@ -52,4 +52,5 @@ on_both_backends!(
     idempotency_claims_replay_and_mismatch,
     batch_of_sales_skips_the_refused_one_and_keeps_the_rest,
     sessions_expire_and_end_on_password_change,
+    stock_search_matches_barcodes_and_ranks_initials_before_full_pinyin,
 );
