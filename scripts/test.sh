@@ -23,4 +23,4 @@ cargo test --workspace --locked --no-fail-fast
 
 step "browser tests (headless Chromium)"
 cargo build --locked -p linli-cli
-LINLI_BIN="$PWD/target/debug/linli" node --test tests/browser/
+LINLI_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/linli" node --test tests/browser/

@@ -256,6 +256,33 @@ impl App {
         Ok(self.store.zones(actor.org).await?)
     }
 
+    pub async fn create_zone(
+        &self,
+        actor: &Actor,
+        code: &str,
+        name_zh: &str,
+        name_en: &str,
+    ) -> Result<ZoneRow, AppError> {
+        actor.require(Permission::EditCatalog)?;
+        let name = catalog::product_name(name_zh)
+            .map_err(|e| AppError::invalid("name_zh", &e.to_string(), &e.message_zh()))?;
+        let code = code.trim();
+        if code.is_empty() || code.len() > 32 {
+            return Err(AppError::invalid(
+                "code",
+                "code must have 1 to 32 characters",
+                "编码须为 1 到 32 个字符",
+            ));
+        }
+        let id = self.store.create_zone(actor.org, code, &name, name_en.trim()).await?;
+        self.store
+            .zones(actor.org)
+            .await?
+            .into_iter()
+            .find(|z| z.id == id)
+            .ok_or(AppError::NotFound)
+    }
+
     /// The organisation's scale templates, or the two common defaults when none are set.
     pub async fn scale_templates(&self, actor: &Actor) -> Result<Vec<ScaleTemplate>, AppError> {
         let rows = self.store.scale_templates(actor.org).await?;

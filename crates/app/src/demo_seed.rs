@@ -196,6 +196,12 @@ pub async fn seed_demo(
                 days_done += 1;
                 progress(days_done);
             }
+            // Closing the day: whatever expired by midnight comes off the shelf (报损).
+            if current_day.is_some() {
+                app.store
+                    .write_off_expired(org, floor, None, time::at_local(day, jiff::civil::Time::midnight()))
+                    .await?;
+            }
             current_day = Some(day);
             if let Some(rs) = receipts_by_day.get(&day) {
                 receive_day(app, org, floor, day, rs, &products, &suppliers).await?;

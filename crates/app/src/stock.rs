@@ -184,6 +184,19 @@ impl App {
             .await?)
     }
 
+    /// Takes every expired lot with stock at a location off the books (过期报损).
+    pub async fn write_off_expired(
+        &self,
+        actor: &Actor,
+        location: i64,
+    ) -> Result<Vec<(linli_store::LotRow, i64)>, AppError> {
+        actor.require(Permission::AdjustStock)?;
+        Ok(self
+            .store
+            .write_off_expired(actor.org, LocationId(location), Some(actor.staff), self.now())
+            .await?)
+    }
+
     pub async fn expiry_alerts(&self, actor: &Actor, paging: Paging) -> Result<Page<BalanceRow>, AppError> {
         actor.require(Permission::ViewCatalog)?;
         Ok(self

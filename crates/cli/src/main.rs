@@ -174,7 +174,7 @@ async fn fill_demo(app: &App, args: &DemoArgs) -> anyhow::Result<()> {
     .context("could not fill the demo community")?;
     bar.finish();
     println!(
-        "演示数据完成 Demo ready in {:.1} s: {} products, {} members, {} sales ({} lines refused for stock), {} lots.",
+        "演示数据完成 Demo ready in {:.1} s: {} products, {} members, {} sales ({} refused: out of stock), {} lots.",
         started.elapsed().as_secs_f64(),
         report.products,
         report.members,

@@ -406,6 +406,60 @@ impl Store {
         Ok(movement_row(&row))
     }
 
+    /// Writes off (报损) every lot at a location that has expired by `at` and still
+    /// holds stock: one waste movement per lot, one audit entry. Returns what was taken.
+    pub async fn write_off_expired(
+        &self,
+        org: OrgId,
+        location: LocationId,
+        staff: Option<StaffId>,
+        at: i64,
+    ) -> Result<Vec<(LotRow, i64)>> {
+        let mut tx = self.begin().await?;
+        check_location(&mut tx, org, location).await?;
+        let rows = sqlx::query(
+            "SELECT l.id, l.product_id, l.lot_code, l.expires_at, l.received_at, l.supplier_id, b.qty_on_hand \
+             FROM stock_balances b JOIN lots l ON l.id = b.lot_id \
+             WHERE b.org_id = $1 AND b.location_id = $2 AND b.qty_on_hand > 0 AND l.expires_at <= $3 ORDER BY l.id",
+        )
+        .bind(org.0)
+        .bind(location.0)
+        .bind(at)
+        .fetch_all(&mut *tx)
+        .await?;
+        let meta = MovementMeta {
+            reason: "过期报损 expired",
+            ref_type: "expiry",
+            ref_id: None,
+            staff,
+        };
+        let mut taken = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let lot = lot_row(r);
+            let qty: i64 = r.get("qty_on_hand");
+            let delta = Delta::new(MovementKind::Waste, -qty, Some(meta.reason)).map_err(StoreError::Stock)?;
+            move_stock(&mut tx, org, location, &lot, delta, &meta, at).await?;
+            taken.push((lot, qty));
+        }
+        if !taken.is_empty() {
+            write_audit(
+                &mut tx,
+                &AuditEntry {
+                    org,
+                    staff,
+                    action: "stock.waste",
+                    object_type: "location",
+                    object_id: Some(location.0),
+                    detail: format!("{} expired lots written off", taken.len()),
+                    at,
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(taken)
+    }
+
     /// FEFO allocation in its own transaction (the building block of a sale line).
     pub async fn allocate(
         &self,

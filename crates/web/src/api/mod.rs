@@ -106,12 +106,14 @@ pub fn router() -> (axum::Router<AppState>, OpenApi) {
         .routes(routes!(set_price))
         .routes(routes!(scan))
         .routes(routes!(list_categories, create_category))
-        .routes(routes!(list_zones))
+        .routes(routes!(list_zones, create_zone))
+        .routes(routes!(list_scale_templates, set_scale_template))
         .routes(routes!(list_locations))
         .routes(routes!(list_balances))
         .routes(routes!(list_movements))
         .routes(routes!(create_adjustment))
         .routes(routes!(create_transfer))
+        .routes(routes!(write_off_expired))
         .routes(routes!(expiry_alerts))
         .routes(routes!(low_stock_alerts))
         .routes(routes!(list_counts, open_count))
@@ -337,6 +339,77 @@ async fn list_zones(State(s): State<AppState>, Auth(a): Auth) -> R<JsonOut<Vec<Z
     ))
 }
 
+#[utoipa::path(post, path = "/api/v1/zones", tag = "catalog", security(("bearer" = [])), request_body = ZoneInput, responses((status = 201, body = Zone), Errors))]
+async fn create_zone(State(s): State<AppState>, Auth(a): Auth, Json(z): Json<ZoneInput>) -> R<impl IntoResponse> {
+    let z = s
+        .app
+        .create_zone(&a.actor, &z.code, &z.name_zh, z.name_en.as_deref().unwrap_or(""))
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(Zone {
+            id: z.id.0,
+            code: z.code,
+            name_zh: z.name_zh,
+            name_en: z.name_en,
+        }),
+    ))
+}
+
+fn template_out(t: &linli_domain::barcode::scale::ScaleTemplate) -> ScaleTemplate {
+    ScaleTemplate {
+        prefix: t.prefix.clone(),
+        plu_digits: t.plu_digits,
+        value_kind: t.value_kind.code().into(),
+        value_digits: t.value_digits,
+    }
+}
+
+/// The in-store scale barcode layouts the scan endpoint understands (defaults: 28 = weight, 29 = price).
+#[utoipa::path(get, path = "/api/v1/scale-templates", tag = "catalog", security(("bearer" = [])), responses((status = 200, body = Vec<ScaleTemplate>), Errors))]
+async fn list_scale_templates(State(s): State<AppState>, Auth(a): Auth) -> R<JsonOut<Vec<ScaleTemplate>>> {
+    Ok(axum::Json(
+        s.app
+            .scale_templates(&a.actor)
+            .await?
+            .iter()
+            .map(template_out)
+            .collect(),
+    ))
+}
+
+/// Adds or replaces the layout for a prefix.
+#[utoipa::path(put, path = "/api/v1/scale-templates", tag = "catalog", security(("bearer" = [])), request_body = ScaleTemplate, responses((status = 200, body = Vec<ScaleTemplate>), Errors))]
+async fn set_scale_template(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Json(t): Json<ScaleTemplate>,
+) -> R<JsonOut<Vec<ScaleTemplate>>> {
+    let kind = linli_domain::barcode::scale::ScaleValue::from_code(&t.value_kind).ok_or_else(|| {
+        ApiError::invalid(
+            "value_kind",
+            "value_kind must be weight_g or price_fen",
+            "value_kind 须为 weight_g 或 price_fen",
+        )
+    })?;
+    let template = linli_domain::barcode::scale::ScaleTemplate {
+        prefix: t.prefix,
+        plu_digits: t.plu_digits,
+        value_kind: kind,
+        value_digits: t.value_digits,
+        has_value_check: false,
+    };
+    s.app.set_scale_template(&a.actor, template).await?;
+    Ok(axum::Json(
+        s.app
+            .scale_templates(&a.actor)
+            .await?
+            .iter()
+            .map(template_out)
+            .collect(),
+    ))
+}
+
 /// Sales floor, backroom, front warehouse and grid stations.
 #[utoipa::path(get, path = "/api/v1/locations", tag = "stock", security(("bearer" = [])), responses((status = 200, body = Vec<Location>), Errors))]
 async fn list_locations(State(s): State<AppState>, Auth(a): Auth) -> R<JsonOut<Vec<Location>>> {
@@ -419,6 +492,25 @@ async fn create_transfer(
         .app
         .transfer(&a.actor, i.from_location_id, i.to_location_id, i.product_id, i.qty)
         .await?;
+    let out: Vec<LotTake> = taken
+        .into_iter()
+        .map(|(l, q)| LotTake {
+            lot_id: l.id.0,
+            lot_code: l.lot_code,
+            qty: q,
+        })
+        .collect();
+    Ok((StatusCode::CREATED, axum::Json(out)))
+}
+
+/// Writes off (报损) every expired lot with stock at a location, one waste movement each (audited).
+#[utoipa::path(post, path = "/api/v1/stock/write-offs", tag = "stock", security(("bearer" = [])), request_body = WriteOffInput, responses((status = 201, body = Vec<LotTake>), Errors))]
+async fn write_off_expired(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Json(i): Json<WriteOffInput>,
+) -> R<impl IntoResponse> {
+    let taken = s.app.write_off_expired(&a.actor, i.location_id).await?;
     let out: Vec<LotTake> = taken
         .into_iter()
         .map(|(l, q)| LotTake {

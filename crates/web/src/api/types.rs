@@ -838,3 +838,30 @@ impl From<linli_store::AuditRow> for AuditEntry {
         }
     }
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ZoneInput {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: Option<String>,
+}
+
+/// An in-store scale barcode layout: 13 digits = prefix (2, starting with 2) + PLU +
+/// value (weight in grams or price in fen) + EAN check digit.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScaleTemplate {
+    /// Two digits, "20" to "29".
+    pub prefix: String,
+    pub plu_digits: u8,
+    /// weight_g or price_fen.
+    pub value_kind: String,
+    pub value_digits: u8,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WriteOffInput {
+    pub location_id: i64,
+}

@@ -41,6 +41,7 @@ on_both_backends!(
     members_are_listed_with_masked_phones,
     openapi_document_describes_every_route,
     junk_bodies_never_cause_a_server_error,
+    zones_scale_templates_and_expired_write_off,
 );
 
 async fn health_check_answers_ok(t: TestApp) {
@@ -1302,7 +1303,7 @@ async fn openapi_document_describes_every_route(t: TestApp) {
             }
         }
     }
-    assert_eq!(ops, 38);
+    assert_eq!(ops, 42);
     let (status, _, html) = t
         .raw(Request::builder().uri("/api/docs").body(Body::empty()).unwrap())
         .await;
@@ -1360,4 +1361,107 @@ async fn junk_bodies_never_cause_a_server_error(t: TestApp) {
     }
     let (_, s) = t.call("GET", "/healthz", None, None).await;
     assert_eq!(s, "ok");
+}
+
+async fn zones_scale_templates_and_expired_write_off(t: TestApp) {
+    let manager = t.login("a_manager").await;
+    let (status, zone) = t
+        .call(
+            "POST",
+            "/api/v1/zones",
+            Some(&manager),
+            Some(json!({"code": "breakfast", "name_zh": "早餐角", "name_en": "Breakfast corner"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{zone}");
+    let (_, zones) = t.call("GET", "/api/v1/zones", Some(&manager), None).await;
+    assert_eq!(zones[0]["name_zh"], "早餐角");
+    let (_, templates) = t.call("GET", "/api/v1/scale-templates", Some(&manager), None).await;
+    assert_eq!(templates.as_array().unwrap().len(), 2, "two defaults: {templates}");
+    // A store whose scale prints prefix 21 + 4-digit PLU + 6-digit price in fen.
+    let (status, templates) = t
+        .call(
+            "PUT",
+            "/api/v1/scale-templates",
+            Some(&manager),
+            Some(json!({"prefix": "21", "plu_digits": 4, "value_kind": "price_fen", "value_digits": 6})),
+        )
+        .await;
+    assert_eq!(
+        (status, templates.as_array().unwrap().len()),
+        (StatusCode::OK, 1),
+        "{templates}"
+    );
+    let (status, body) = t
+        .call(
+            "PUT",
+            "/api/v1/scale-templates",
+            Some(&manager),
+            Some(json!({"prefix": "31", "plu_digits": 4, "value_kind": "price_fen", "value_digits": 6})),
+        )
+        .await;
+    assert_eq!(
+        (status, error_of(&body).1.as_deref()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("prefix"))
+    );
+    let cake = t
+        .product(&manager, "P9", "蛋糕", json!({"plu": 77, "zone_ids": [zone["id"]]}))
+        .await;
+    let code = linli_domain::barcode::scale::ScaleTemplate {
+        prefix: "21".into(),
+        plu_digits: 4,
+        value_kind: linli_domain::barcode::scale::ScaleValue::PriceFen,
+        value_digits: 6,
+        has_value_check: false,
+    }
+    .encode(77, 1234);
+    let (_, r) = t
+        .call("GET", &format!("/api/v1/scan?code={code}"), Some(&manager), None)
+        .await;
+    assert_eq!(
+        (r["product"]["id"].as_i64(), r["price_fen"].as_i64()),
+        (Some(cake), Some(1234)),
+        "{r}"
+    );
+    // Yesterday's lot is expired; write-off takes it and leaves the fresh one.
+    t.call(
+        "POST",
+        "/api/v1/receipts",
+        Some(&manager),
+        Some(json!({"location_id": t.a.floor.0, "lines": [
+        {"product_id": cake, "qty": 3, "lot_code": "OLD", "expiry": "2026-11-24"},
+        {"product_id": cake, "qty": 2, "lot_code": "NEW", "expiry": "2026-11-30"}]})),
+    )
+    .await;
+    let (status, taken) = t
+        .call(
+            "POST",
+            "/api/v1/stock/write-offs",
+            Some(&manager),
+            Some(json!({"location_id": t.a.floor.0})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(
+        (
+            taken[0]["lot_code"].as_str(),
+            taken[0]["qty"].as_i64(),
+            taken.as_array().unwrap().len()
+        ),
+        (Some("OLD"), Some(3), 1)
+    );
+    let (_, stock) = t
+        .call("GET", &format!("/api/v1/stock?product_id={cake}"), Some(&manager), None)
+        .await;
+    assert_eq!(stock["total"], 1);
+    let cashier = t.login("a_cashier").await;
+    let (status, _) = t
+        .call(
+            "POST",
+            "/api/v1/stock/write-offs",
+            Some(&cashier),
+            Some(json!({"location_id": t.a.floor.0})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }
