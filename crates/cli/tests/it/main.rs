@@ -3,3 +3,4 @@
 
 mod crash;
 mod server;
+mod smoke;
