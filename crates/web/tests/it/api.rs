@@ -42,6 +42,7 @@ on_both_backends!(
     openapi_document_describes_every_route,
     junk_bodies_never_cause_a_server_error,
     zones_scale_templates_and_expired_write_off,
+    category_tree_and_locations_are_listed,
 );
 
 async fn health_check_answers_ok(t: TestApp) {
@@ -1464,4 +1465,79 @@ async fn zones_scale_templates_and_expired_write_off(t: TestApp) {
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+async fn category_tree_and_locations_are_listed(t: TestApp) {
+    let owner = t.login("a_owner").await;
+    let (status, fresh) = t
+        .call(
+            "POST",
+            "/api/v1/categories",
+            Some(&owner),
+            Some(json!({"code": "fresh", "name_zh": "生鲜", "name_en": "Fresh"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, veg) = t
+        .call(
+            "POST",
+            "/api/v1/categories",
+            Some(&owner),
+            Some(json!({"code": "veg", "name_zh": "蔬菜", "parent_id": fresh["id"], "expiry_alert_hours": 24})),
+        )
+        .await;
+    assert_eq!(
+        (status, veg["parent_id"].clone()),
+        (StatusCode::CREATED, fresh["id"].clone())
+    );
+    let (status, body) = t
+        .call(
+            "POST",
+            "/api/v1/categories",
+            Some(&owner),
+            Some(json!({"code": "x", "name_zh": "x", "parent_id": 99999})),
+        )
+        .await;
+    assert_eq!(
+        (status, error_of(&body).1.as_deref()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("parent_id"))
+    );
+    let (status, body) = t
+        .call(
+            "POST",
+            "/api/v1/categories",
+            Some(&owner),
+            Some(json!({"code": "veg", "name_zh": "重复"})),
+        )
+        .await;
+    assert_eq!(
+        (status, error_of(&body).1.as_deref()),
+        (StatusCode::CONFLICT, Some("code"))
+    );
+    let (_, cats) = t.call("GET", "/api/v1/categories", Some(&owner), None).await;
+    assert_eq!(cats.as_array().unwrap().len(), 2);
+    let apple = t.product(&owner, "P1", "青菜", json!({"category_id": veg["id"]})).await;
+    let (_, under_fresh) = t
+        .call(
+            "GET",
+            &format!("/api/v1/products?category_id={}", fresh["id"]),
+            Some(&owner),
+            None,
+        )
+        .await;
+    assert_eq!(
+        under_fresh["items"][0]["id"], apple,
+        "a parent category lists its children's products"
+    );
+    let (_, locs) = t.call("GET", "/api/v1/locations", Some(&owner), None).await;
+    let kinds: Vec<&str> = locs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, vec!["sales_floor", "backroom"]);
+    let other = t.login("b_owner").await;
+    let (_, cats) = t.call("GET", "/api/v1/categories", Some(&other), None).await;
+    assert_eq!(cats.as_array().unwrap().len(), 0);
 }
