@@ -128,6 +128,7 @@ pub fn router() -> (axum::Router<AppState>, OpenApi) {
         .routes(routes!(list_staff, create_staff))
         .routes(routes!(update_staff))
         .routes(routes!(list_members))
+        .routes(routes!(export_members))
         .routes(routes!(list_buildings))
         .routes(routes!(audit_log));
     let (router, mut doc) = router.split_for_parts();
@@ -747,6 +748,60 @@ async fn list_members(
 ) -> R<JsonOut<List<Member>>> {
     let p = paging(q.page, q.page_size)?;
     Ok(list(s.app.members(&a.actor, q.q.as_deref(), p).await?, p, Member::from))
+}
+
+/// All residents as CSV (UTF-8 with BOM, for spreadsheet programs); phone numbers masked.
+#[utoipa::path(get, path = "/api/v1/members/export", tag = "people", security(("bearer" = [])),
+    responses((status = 200, content_type = "text/csv", body = String), Errors))]
+async fn export_members(State(s): State<AppState>, Auth(a): Auth) -> R<impl IntoResponse> {
+    let mut out = String::from("\u{feff}id,name,phone,building,unit,room,joined\n");
+    let mut page = 1;
+    loop {
+        let p = Paging::new(Some(page), Some(linli_app::PAGE_SIZE_MAX))?;
+        let rows = s.app.members(&a.actor, None, p).await?;
+        for m in &rows.items {
+            let joined = linli_domain::time::local_date(m.joined_at);
+            let cells = [
+                m.id.0.to_string(),
+                m.name.clone(),
+                m.phone.clone(),
+                m.building_name.clone().unwrap_or_default(),
+                m.unit_no.clone(),
+                m.room.clone(),
+                joined.to_string(),
+            ];
+            out.push_str(&cells.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(","));
+            out.push('\n');
+        }
+        if page * linli_app::PAGE_SIZE_MAX >= rows.total {
+            break;
+        }
+        page += 1;
+    }
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"members.csv\"",
+            ),
+        ],
+        out,
+    ))
+}
+
+/// Quotes a CSV cell when needed, and defuses spreadsheet formulas (=, +, -, @).
+fn csv_cell(c: &str) -> String {
+    let c = if c.starts_with(['=', '+', '-', '@']) {
+        format!("'{c}")
+    } else {
+        c.to_string()
+    };
+    if c.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", c.replace('"', "\"\""))
+    } else {
+        c
+    }
 }
 
 #[utoipa::path(get, path = "/api/v1/buildings", tag = "people", security(("bearer" = [])), responses((status = 200, body = Vec<Building>), Errors))]

@@ -1239,6 +1239,22 @@ async fn members_are_listed_with_masked_phones(t: TestApp) {
     );
     let (_, found) = t.call("GET", "/api/v1/members?q=5678", Some(&cashier), None).await;
     assert_eq!(found["total"], 1);
+    let (status, headers, csv) = t
+        .raw(
+            Request::builder()
+                .uri("/api/v1/members/export")
+                .header("authorization", format!("Bearer {cashier}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    let csv = String::from_utf8(csv).unwrap();
+    assert_eq!(
+        (status, headers["content-type"].to_str().unwrap()),
+        (StatusCode::OK, "text/csv; charset=utf-8")
+    );
+    assert!(csv.contains("张阿姨,138****5678,1号楼,2,1202"), "{csv}");
+    assert!(!csv.contains("13812345678"), "exports mask phones too");
     let (_, b) = t.call("GET", "/api/v1/buildings", Some(&cashier), None).await;
     assert_eq!(b[0]["members"], 1);
     let other = t.login("b_owner").await;
@@ -1304,7 +1320,7 @@ async fn openapi_document_describes_every_route(t: TestApp) {
             }
         }
     }
-    assert_eq!(ops, 42);
+    assert_eq!(ops, 43);
     let (status, _, html) = t
         .raw(Request::builder().uri("/api/docs").body(Body::empty()).unwrap())
         .await;
