@@ -79,7 +79,7 @@ async fn acknowledged_movements_survive_kill_9_and_none_is_counted_twice() {
             (acked, unacked)
         }));
     }
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2000)).await;
     server.kill9();
     stop.store(true, Ordering::SeqCst);
     let mut acked = Vec::new();
