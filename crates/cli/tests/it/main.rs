@@ -4,3 +4,4 @@
 mod crash;
 mod server;
 mod smoke;
+mod tidy;
