@@ -63,6 +63,8 @@ pub struct BalanceRow {
     pub location_name: String,
     pub product_id: ProductId,
     pub product_name: String,
+    /// English name, empty when the product has none.
+    pub product_name_en: String,
     pub sku: String,
     pub unit_label: String,
     pub lot_id: LotId,
@@ -562,7 +564,8 @@ impl Store {
             .get("n");
         let rows = w
             .bind(sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT b.location_id, loc.name_zh AS location_name, b.product_id, p.name_zh AS product_name, p.sku, \
+                "SELECT b.location_id, loc.name_zh AS location_name, b.product_id, p.name_zh AS product_name, \
+                 p.name_en AS product_name_en, p.sku, \
                  p.unit_label, b.lot_id, l.lot_code, l.expires_at, l.received_at, b.qty_on_hand, \
                  COALESCE(c.expiry_alert_hours, 72) AS expiry_alert_hours \
                  FROM {from_sql} WHERE {where_sql} ORDER BY {order} LIMIT {} OFFSET {}",
@@ -963,6 +966,7 @@ fn balance_row(r: &AnyRow) -> BalanceRow {
         location_name: r.get("location_name"),
         product_id: ProductId(r.get("product_id")),
         product_name: r.get("product_name"),
+        product_name_en: r.get("product_name_en"),
         sku: r.get("sku"),
         unit_label: r.get("unit_label"),
         lot_id: LotId(r.get("lot_id")),

@@ -116,7 +116,7 @@ pub async fn balances(State(st): State<AppState>, s: Session, uri: Uri) -> Html 
         .iter()
         .map(|b| BalanceView {
             product_id: b.product_id.0,
-            product: b.product_name.clone(),
+            product: product_name(s.lang, &b.product_name, &b.product_name_en),
             sku: b.sku.clone(),
             lot: LotView {
                 location: names
@@ -267,7 +267,7 @@ pub async fn alerts(State(st): State<AppState>, s: Session, uri: Uri) -> Html {
         .iter()
         .map(|b| BalanceView {
             product_id: b.product_id.0,
-            product: b.product_name.clone(),
+            product: product_name(s.lang, &b.product_name, &b.product_name_en),
             sku: b.sku.clone(),
             lot: LotView {
                 location: names
