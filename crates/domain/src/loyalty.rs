@@ -1,0 +1,1 @@
+//! Member loyalty ledgers (being written).

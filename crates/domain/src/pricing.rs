@@ -1,0 +1,1 @@
+//! Pricing engine (being written).
