@@ -5,7 +5,8 @@
 //! body gets the first response with `Idempotent-Replayed: true`; the same key with
 //! a different request is a 422; a key whose first request is still running (or whose
 //! process died before answering) is a 409, and nothing runs twice. A response of
-//! 5xx releases the key so the client may retry.
+//! 5xx releases the key so the client may retry. Keys are per signed-in staff member;
+//! requests without a session (signing in) ignore the header.
 
 use crate::extract::token_of;
 use crate::{ApiError, AppState};
@@ -59,8 +60,9 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
             .into_response();
         }
     };
-    // Keys belong to the caller: a staff member, or for anonymous calls the token-less "anon".
-    let (org, principal) = match token_of(&parts) {
+    // Keys belong to a signed-in caller. Anonymous requests (signing in) run as they
+    // are: their responses carry session tokens, which must never be stored.
+    let (org, principal): (OrgId, String) = match token_of(&parts) {
         Some((token, _)) => match state.app.authenticate(&token).await {
             Ok(a) => {
                 let p = (a.actor.org, a.actor.principal());
@@ -69,7 +71,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
             }
             Err(e) => return ApiError::from(e).into_response(),
         },
-        None => (OrgId(0), "anon".to_string()),
+        None => return next.run(Request::from_parts(parts, Body::from(body))).await,
     };
     let hash = request_hash(&parts.method, parts.uri.path(), &body);
     let now = state.app.now();
