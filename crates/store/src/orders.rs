@@ -53,12 +53,11 @@ async fn record_sale_in(tx: &mut Tx, org: OrgId, sale: &NewSale) -> Result<Order
     let total: i64 = sale.lines.iter().map(|l| l.line_total_fen).sum();
     let id: i64 = sqlx::query(
         "INSERT INTO orders (org_id, store_id, location_id, number, channel, status, member_id, staff_id, total_fen, \
-         created_at, completed_at) VALUES ($1, $2, $3, $4, $5, 'completed', $6, $7, $8, $9, $9) RETURNING id",
+         created_at, completed_at) VALUES ($1, $2, $3, NULL, $4, 'completed', $5, $6, $7, $8, $8) RETURNING id",
     )
     .bind(org.0)
     .bind(sale.store.0)
     .bind(sale.location.0)
-    .bind(format!("tmp-{}-{}", sale.at, sale.lines.len()))
     .bind(sale.channel)
     .bind(sale.member.map(|m| m.0))
     .bind(sale.staff.map(|s| s.0))

@@ -198,12 +198,11 @@ impl Store {
         }
         let id: i64 = sqlx::query(
             "INSERT INTO purchase_orders (org_id, store_id, supplier_id, number, status, note, created_by, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, 'draft', $5, $6, $7, $7) RETURNING id",
+             VALUES ($1, $2, $3, NULL, 'draft', $4, $5, $6, $6) RETURNING id",
         )
         .bind(org.0)
         .bind(store.0)
         .bind(supplier.0)
-        .bind(format!("{number_prefix}-tmp-{at}-{}", lines.len()))
         .bind(note)
         .bind(by.map(|b| b.0))
         .bind(at)

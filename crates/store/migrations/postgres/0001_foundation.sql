@@ -221,7 +221,8 @@ CREATE TABLE purchase_orders (
     org_id BIGINT NOT NULL REFERENCES orgs(id),
     store_id BIGINT NOT NULL REFERENCES stores(id),
     supplier_id BIGINT NOT NULL REFERENCES suppliers(id),
-    number TEXT NOT NULL,
+    -- Set from the id right after the insert, in the same transaction (NULLs never collide).
+    number TEXT,
     status TEXT NOT NULL,
     note TEXT NOT NULL DEFAULT '',
     expected_at BIGINT,
@@ -294,7 +295,8 @@ CREATE TABLE orders (
     org_id BIGINT NOT NULL REFERENCES orgs(id),
     store_id BIGINT NOT NULL REFERENCES stores(id),
     location_id BIGINT NOT NULL REFERENCES locations(id),
-    number TEXT NOT NULL,
+    -- Set from the id right after the insert, in the same transaction (NULLs never collide).
+    number TEXT,
     channel TEXT NOT NULL,
     status TEXT NOT NULL,
     member_id BIGINT REFERENCES members(id),

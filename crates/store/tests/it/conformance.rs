@@ -799,3 +799,45 @@ pub async fn stock_search_matches_barcodes_and_ranks_initials_before_full_pinyin
         "initials match first"
     );
 }
+
+pub async fn concurrent_sales_at_the_same_instant_get_distinct_numbers(s: Store) {
+    let o = org(&s, "a").await;
+    let milk = product(&s, &o, "P1", "牛奶").await;
+    stock(&s, &o, o.floor, milk, "L", None, 100).await;
+    let s = Arc::new(s);
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let s = s.clone();
+            tokio::spawn(async move {
+                let sale = NewSale {
+                    store: o.store,
+                    location: o.floor,
+                    channel: "till",
+                    member: None,
+                    staff: None,
+                    lines: vec![SaleLine {
+                        product: milk,
+                        qty: 1,
+                        unit_price_fen: 500,
+                        line_total_fen: 500,
+                    }],
+                    payments: vec![SalePayment {
+                        method: "cash",
+                        amount_fen: 500,
+                    }],
+                    at: T0,
+                };
+                s.record_sale(o.org, &sale).await
+            })
+        })
+        .collect();
+    let mut ids = Vec::new();
+    for t in tasks {
+        ids.push(t.await.unwrap().expect("every sale lands"));
+    }
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 20);
+    assert_eq!(s.on_hand(o.org, milk, None).await.unwrap(), 80);
+    assert_eq!(s.sales_summary(o.org).await.unwrap().orders, 20);
+}

@@ -53,4 +53,5 @@ on_both_backends!(
     batch_of_sales_skips_the_refused_one_and_keeps_the_rest,
     sessions_expire_and_end_on_password_change,
     stock_search_matches_barcodes_and_ranks_initials_before_full_pinyin,
+    concurrent_sales_at_the_same_instant_get_distinct_numbers,
 );
