@@ -43,7 +43,7 @@ pub async fn run(what: Bench) -> anyhow::Result<()> {
         Bench::Seed { db, demo } => {
             let app = crate::open(&db).await?;
             let started = Instant::now();
-            crate::fill_demo(&app, &demo).await?;
+            crate::fill_demo(&db, &app, &demo).await?;
             println!(
                 "demo seeding: {:.1} s ({:?} backend)",
                 started.elapsed().as_secs_f64(),
@@ -179,6 +179,7 @@ async fn prepare(db: &crate::DbArgs) -> anyhow::Result<(App, axum::Router, Strin
     let app = crate::open(db).await?;
     if app.store.is_empty().await? {
         crate::fill_demo(
+            db,
             &app,
             &crate::DemoArgs {
                 demo_seed: 20261125,

@@ -117,7 +117,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let app = open(&db).await?;
             if demo {
-                fill_demo(&app, &demo_args).await?;
+                fill_demo(&db, &app, &demo_args).await?;
                 print_demo_accounts();
             } else if let Some(password) = linli_app::seed::bootstrap(&app).await? {
                 println!("新建门店 New store. 店主账号 Owner account: owner / {password}");
@@ -127,7 +127,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo { db, demo_args } => {
             let app = open(&db).await?;
-            fill_demo(&app, &demo_args).await?;
+            fill_demo(&db, &app, &demo_args).await?;
             print_demo_accounts();
             Ok(())
         }
@@ -145,7 +145,7 @@ fn print_demo_accounts() {
     }
 }
 
-async fn fill_demo(app: &App, args: &DemoArgs) -> anyhow::Result<()> {
+async fn fill_demo(db: &DbArgs, app: &App, args: &DemoArgs) -> anyhow::Result<()> {
     if !app.store.is_empty().await? {
         println!("数据库已有数据，跳过演示数据。The database is not empty; demo data is already there or not wanted.");
         return Ok(());
@@ -167,11 +167,20 @@ async fn fill_demo(app: &App, args: &DemoArgs) -> anyhow::Result<()> {
         (1..=3660).contains(&args.demo_days),
         "--demo-days must be between 1 and 3660"
     );
-    let report = linli_app::demo_seed::seed_demo(app, args.demo_seed, end, args.demo_days, &|day| {
+    // The demo is generated again from its seed if the machine dies meanwhile, so it
+    // is written without flushing every commit to disk; real sales never are.
+    let bulk = App::new(
+        linli_store::Store::connect_for_bulk_load(&db.url()?)
+            .await
+            .context("could not open the database")?,
+        app.clock.clone(),
+    );
+    let report = linli_app::demo_seed::seed_demo(&bulk, args.demo_seed, end, args.demo_days, &|day| {
         bar.set_position(u64::from(day))
     })
     .await
     .context("could not fill the demo community")?;
+    bulk.store.close().await;
     bar.finish();
     println!(
         "演示数据完成 Demo ready in {:.1} s: {} products, {} members, {} sales ({} refused: out of stock), {} lots.",

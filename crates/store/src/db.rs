@@ -5,6 +5,13 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, Row, Transaction};
 use std::time::Duration;
 
+/// How hard each commit is pushed to disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Durability {
+    Full,
+    Relaxed,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -38,7 +45,19 @@ const MIGRATIONS: &[Migration] = &[Migration {
 
 impl Store {
     /// Connects to `sqlite://path?mode=rwc` or `postgres://...` and applies pending migrations.
+    /// Every commit is durable: an acknowledged change survives a crash and power loss.
     pub async fn connect(url: &str) -> Result<Store> {
+        Store::open(url, Durability::Full).await
+    }
+
+    /// Connects for a one-off bulk load that can simply be run again if the machine
+    /// dies meanwhile (the demo community): commits are not flushed to disk one by
+    /// one. Never use it for real sales.
+    pub async fn connect_for_bulk_load(url: &str) -> Result<Store> {
+        Store::open(url, Durability::Relaxed).await
+    }
+
+    async fn open(url: &str, durability: Durability) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
@@ -52,23 +71,42 @@ impl Store {
             Backend::Sqlite => {
                 options
                     .max_connections(8)
-                    .after_connect(|conn, _| {
+                    .after_connect(move |conn, _| {
                         Box::pin(async move {
                             // WAL lets readers run beside the writer; synchronous=FULL makes an
                             // acknowledged sale survive power loss, not just a process kill.
-                            sqlx::raw_sql(
-                                "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
-                                 PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;",
-                            )
-                            .execute(conn)
-                            .await?;
+                            let sql = match durability {
+                                Durability::Full => {
+                                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
+                                     PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;"
+                                }
+                                Durability::Relaxed => {
+                                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; \
+                                     PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;"
+                                }
+                            };
+                            sqlx::raw_sql(sql).execute(conn).await?;
                             Ok(())
                         })
                     })
                     .connect(url)
                     .await?
             }
-            Backend::Postgres => options.max_connections(32).connect(url).await?,
+            Backend::Postgres => {
+                options
+                    .max_connections(32)
+                    .after_connect(move |conn, _| {
+                        Box::pin(async move {
+                            if durability == Durability::Relaxed {
+                                // Loses at most the last commits on a crash, never corrupts.
+                                sqlx::raw_sql("SET synchronous_commit = off").execute(conn).await?;
+                            }
+                            Ok(())
+                        })
+                    })
+                    .connect(url)
+                    .await?
+            }
         };
         let store = Store { pool, backend };
         store.migrate().await?;
