@@ -1,1 +1,0 @@
-//! Member loyalty ledgers (being written).

@@ -1,1 +1,0 @@
-//! Pricing engine (being written).
