@@ -1,0 +1,1 @@
+//! Orders (being written).

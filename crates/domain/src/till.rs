@@ -1,0 +1,1 @@
+//! Till rules (being written).
