@@ -1,1 +1,0 @@
-//! Till rules (being written).
