@@ -7,7 +7,7 @@ use anyhow::Context;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use linli_app::{App, SystemClock};
+use linli_app::{App, Clock, SystemClock};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tower::ServiceExt;
@@ -28,6 +28,19 @@ pub enum Bench {
         /// Requests per page.
         #[arg(long, default_value_t = 200)]
         requests: usize,
+    },
+    /// Durable sales straight into the store (no HTTP yet): 5-line sales from concurrent
+    /// tills, committed one by one or grouped by the sale writer.
+    Sales {
+        #[command(flatten)]
+        db: crate::DbArgs,
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 5000)]
+        sales: usize,
+        /// Commit each sale on its own instead of grouping.
+        #[arg(long)]
+        one_by_one: bool,
     },
     /// Scan-resolve and product-search latency over the demo catalog.
     Scan {
@@ -101,6 +114,12 @@ pub async fn run(what: Bench) -> anyhow::Result<()> {
             drop(app);
             Ok(())
         }
+        Bench::Sales {
+            db,
+            concurrency,
+            sales,
+            one_by_one,
+        } => sales_bench(&db, concurrency, sales, one_by_one).await,
         Bench::Scan { db, requests } => {
             let (app, router, _cookie, token) = prepare(&db).await?;
             // Codes from the demo catalog: EANs, scale codes of weighed goods, GS1 strings.
@@ -263,4 +282,142 @@ fn print_row(name: &str, sorted: &[Duration]) {
         sorted[i].as_secs_f64() * 1000.0
     };
     println!("| `{name}` | {:.2} | {:.2} | {:.2} |", pct(0.5), pct(0.99), pct(1.0));
+}
+
+/// A fresh organisation with 50 products of plenty of stock, then `n` sales of 5 lines
+/// from `concurrency` tills. Prints JSON.
+async fn sales_bench(db: &crate::DbArgs, concurrency: usize, n: usize, one_by_one: bool) -> anyhow::Result<()> {
+    use linli_store::{LocationKind, NewLocation, NewSale, ProductData, ReceiveLine, SaleLine, SalePayment};
+    anyhow::ensure!((1..=1024).contains(&concurrency), "--concurrency must be 1 to 1024");
+    anyhow::ensure!((1..=1_000_000).contains(&n), "--sales must be 1 to 1,000,000");
+    let store = linli_store::Store::connect(&db.url()?).await?;
+    let now = SystemClock.now_ms();
+    let org = store.create_org("bench", now).await?;
+    let shop = store
+        .create_store(org, &format!("B{now}"), "bench", "", None, now)
+        .await?;
+    let floor = store
+        .create_location(
+            org,
+            shop,
+            &NewLocation {
+                code: &format!("bench-{now}"),
+                name_zh: "门店",
+                name_en: "Floor",
+                kind: LocationKind::SalesFloor,
+                lat_e6: None,
+                lon_e6: None,
+            },
+        )
+        .await?;
+    let mut products = Vec::new();
+    for i in 0..50 {
+        let (pinyin_full, pinyin_initials) = linli_domain::catalog::pinyin_of("商品");
+        let data = ProductData {
+            sku: format!("B{now}-{i}"),
+            name_zh: format!("商品{i}"),
+            name_en: String::new(),
+            pinyin_full,
+            pinyin_initials,
+            brand: String::new(),
+            category_id: None,
+            unit_kind: linli_domain::catalog::UnitKind::Piece,
+            unit_label: "件".into(),
+            price_fen: 100 + i,
+            cost_fen: 50,
+            tax_rate_bp: 1300,
+            shelf_life_days: None,
+            plu: None,
+            reorder_point: 0,
+            active: true,
+            gtins: Vec::new(),
+            zone_ids: Vec::new(),
+        };
+        let p = store.create_product(org, &data, None, now).await?;
+        let line = ReceiveLine {
+            product: p,
+            lot_code: "BENCH".into(),
+            expires_at: None,
+            qty: 1_000_000,
+            unit_cost_fen: None,
+        };
+        store
+            .receive(org, floor, None, None, &[line], "", None, now)
+            .await?
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        products.push(p);
+    }
+    let writer = store.sale_writer();
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tills = Vec::new();
+    for _ in 0..concurrency {
+        let (store, writer, next, products) = (store.clone(), writer.clone(), next.clone(), products.clone());
+        tills.push(tokio::spawn(async move {
+            let mut times = Vec::new();
+            let mut failed = 0u64;
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= n {
+                    break;
+                }
+                let lines: Vec<SaleLine> = (0..5)
+                    .map(|k| {
+                        let p = products[(i * 7 + k * 11) % products.len()];
+                        SaleLine {
+                            product: p,
+                            qty: 1,
+                            unit_price_fen: 100,
+                            line_total_fen: 100,
+                        }
+                    })
+                    .collect();
+                let sale = NewSale {
+                    store: shop,
+                    location: floor,
+                    channel: "till",
+                    member: None,
+                    staff: None,
+                    lines,
+                    payments: vec![SalePayment {
+                        method: "cash",
+                        amount_fen: 500,
+                    }],
+                    at: now,
+                };
+                let t = Instant::now();
+                let r = if one_by_one {
+                    store.record_sale(org, &sale).await
+                } else {
+                    writer.record(org, sale).await
+                };
+                times.push(t.elapsed());
+                if r.is_err() {
+                    failed += 1;
+                }
+            }
+            (times, failed)
+        }));
+    }
+    let mut times = Vec::with_capacity(n);
+    let mut failed = 0;
+    for t in tills {
+        let (ts, f) = t.await?;
+        times.extend(ts);
+        failed += f;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    times.sort();
+    let pct = |p: f64| times[((times.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1000.0;
+    let mismatches = store.ledger_mismatches(org).await?.len();
+    println!(
+        "{{\"backend\": \"{:?}\", \"grouped\": {}, \"concurrency\": {concurrency}, \"sales\": {n}, \"sales_per_s\": {:.0}, \"p50_ms\": {:.2}, \"p99_ms\": {:.2}, \"failed\": {failed}, \"commits\": {}, \"ledger_mismatches\": {mismatches}}}",
+        store.backend(),
+        !one_by_one,
+        n as f64 / elapsed,
+        pct(0.5),
+        pct(0.99),
+        if one_by_one { n as u64 } else { writer.commits() },
+    );
+    Ok(())
 }

@@ -182,6 +182,19 @@ impl Store {
     }
 }
 
+/// How often a transaction that lost a deadlock or serialization race is run again.
+pub(crate) const RETRIES_MAX: u32 = 5;
+
+/// PostgreSQL's deadlock (40P01) and serialization failure (40001), and SQLite's
+/// SQLITE_BUSY (5) and BUSY_SNAPSHOT (517) after the busy timeout: the transaction
+/// changed nothing and may simply run again.
+pub(crate) fn is_retryable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => matches!(db.code().as_deref(), Some("40P01" | "40001" | "5" | "517")),
+        _ => false,
+    }
+}
+
 /// Optional BIGINT columns come back as `Option<i64>` on both backends.
 pub(crate) fn opt_i64(row: &AnyRow, col: &str) -> Option<i64> {
     row.try_get::<Option<i64>, _>(col).ok().flatten()

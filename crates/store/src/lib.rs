@@ -19,6 +19,7 @@ mod org;
 mod purchasing;
 mod staff;
 mod stock;
+mod writer;
 
 pub use audit::*;
 pub use catalog::*;
@@ -31,6 +32,7 @@ pub use org::*;
 pub use purchasing::*;
 pub use staff::*;
 pub use stock::*;
+pub use writer::{GROUP_COMMIT_SALES_MAX, SaleWriter};
 
 /// One page of a list, and the total it came from.
 #[derive(Debug, Clone)]

@@ -77,7 +77,11 @@ async fn record_sale_in(tx: &mut Tx, org: OrgId, sale: &NewSale) -> Result<Order
         ref_id: Some(id),
         staff: sale.staff,
     };
-    for line in &sale.lines {
+    // Lock stock rows in one global order (by product), so two tills selling the same
+    // products in a different order cannot deadlock on PostgreSQL.
+    let mut lines: Vec<&SaleLine> = sale.lines.iter().collect();
+    lines.sort_by_key(|l| l.product);
+    for line in lines {
         let taken = allocate_in(
             tx,
             org,
@@ -130,22 +134,47 @@ impl Store {
     /// Records one completed sale atomically; refuses (and writes nothing) if any line
     /// cannot be served from sellable stock.
     pub async fn record_sale(&self, org: OrgId, sale: &NewSale) -> Result<OrderId> {
-        let mut tx = self.begin().await?;
-        check_location(&mut tx, org, sale.location).await?;
-        let id = record_sale_in(&mut tx, org, sale).await?;
-        tx.commit().await?;
-        Ok(id)
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let outcome = async {
+                let mut tx = self.begin().await?;
+                check_location(&mut tx, org, sale.location).await?;
+                let id = record_sale_in(&mut tx, org, sale).await?;
+                tx.commit().await?;
+                Ok(id)
+            }
+            .await;
+            match outcome {
+                Err(StoreError::Db(e)) if crate::db::is_retryable(&e) && attempt < crate::db::RETRIES_MAX => {
+                    tracing::debug!(attempt, error = %e, "retrying a sale after a transient conflict");
+                }
+                other => return other,
+            }
+        }
     }
 
     /// Records many sales in one transaction through the same path (demo history,
     /// offline-queue replays). Each sale is its own savepoint: a refused sale is
     /// skipped and reported, the others are kept.
     pub async fn record_sales(&self, org: OrgId, sales: &[NewSale]) -> Result<Vec<Result<OrderId>>> {
+        let batch: Vec<(OrgId, &NewSale)> = sales.iter().map(|s| (org, s)).collect();
+        self.record_batch(&batch).await
+    }
+
+    /// One transaction, one commit (one fsync) for sales of any organisations; each sale
+    /// in its own savepoint. A refused sale (stock, unknown location) is rolled back
+    /// alone; any other error rolls back the whole batch.
+    pub(crate) async fn record_batch(&self, batch: &[(OrgId, &NewSale)]) -> Result<Vec<Result<OrderId>>> {
         let mut tx = self.begin().await?;
-        let mut results = Vec::with_capacity(sales.len());
-        for sale in sales {
+        let mut results = Vec::with_capacity(batch.len());
+        for (org, sale) in batch {
             sqlx::raw_sql("SAVEPOINT sale").execute(&mut *tx).await?;
-            match record_sale_in(&mut tx, org, sale).await {
+            let recorded = match check_location(&mut tx, *org, sale.location).await {
+                Ok(()) => record_sale_in(&mut tx, *org, sale).await,
+                Err(e) => Err(e),
+            };
+            match recorded {
                 Ok(id) => {
                     sqlx::raw_sql("RELEASE SAVEPOINT sale").execute(&mut *tx).await?;
                     results.push(Ok(id));

@@ -841,3 +841,115 @@ pub async fn concurrent_sales_at_the_same_instant_get_distinct_numbers(s: Store)
     assert_eq!(s.on_hand(o.org, milk, None).await.unwrap(), 80);
     assert_eq!(s.sales_summary(o.org).await.unwrap().orders, 20);
 }
+
+fn one_unit(o: &Org, p: linli_domain::ids::ProductId) -> NewSale {
+    NewSale {
+        store: o.store,
+        location: o.floor,
+        channel: "till",
+        member: None,
+        staff: None,
+        lines: vec![SaleLine {
+            product: p,
+            qty: 1,
+            unit_price_fen: 500,
+            line_total_fen: 500,
+        }],
+        payments: vec![SalePayment {
+            method: "wechat",
+            amount_fen: 500,
+        }],
+        at: T0,
+    }
+}
+
+pub async fn group_commit_batches_concurrent_sales_and_never_oversells(s: Store) {
+    let o = org(&s, "a").await;
+    let milk = product(&s, &o, "P1", "牛奶").await;
+    stock(&s, &o, o.floor, milk, "L1", Some(T0 + 10 * HOUR), 100).await;
+    stock(&s, &o, o.floor, milk, "L2", Some(T0 + 20 * HOUR), 50).await;
+    let writer = s.sale_writer();
+    let tasks: Vec<_> = (0..200)
+        .map(|_| {
+            let w = writer.clone();
+            let sale = one_unit(&o, milk);
+            tokio::spawn(async move { w.record(o.org, sale).await })
+        })
+        .collect();
+    let (mut ok, mut refused) = (0, 0);
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(StoreError::Stock(StockError::Insufficient { .. })) => refused += 1,
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+    assert_eq!((ok, refused), (150, 50));
+    assert_eq!(writer.sales(), 150);
+    assert!(
+        writer.commits() < 200,
+        "sales were grouped: {} commits for 200 sales",
+        writer.commits()
+    );
+    assert_eq!(s.on_hand(o.org, milk, None).await.unwrap(), 0);
+    assert_eq!(s.sales_summary(o.org).await.unwrap().orders, 150);
+    assert!(s.ledger_mismatches(o.org).await.unwrap().is_empty());
+}
+
+pub async fn group_commit_refuses_a_bad_sale_alone(s: Store) {
+    let a = org(&s, "a").await;
+    let b = org(&s, "b").await;
+    let milk = product(&s, &a, "P1", "牛奶").await;
+    stock(&s, &a, a.floor, milk, "L1", None, 10).await;
+    let writer = s.sale_writer();
+    let mut foreign = one_unit(&a, milk);
+    foreign.location = b.floor;
+    let (good1, bad, good2) = tokio::join!(
+        writer.record(a.org, one_unit(&a, milk)),
+        writer.record(a.org, foreign),
+        writer.record(a.org, one_unit(&a, milk)),
+    );
+    assert!(good1.is_ok() && good2.is_ok());
+    assert!(matches!(bad, Err(StoreError::NotFound)), "{bad:?}");
+    assert_eq!(s.on_hand(a.org, milk, None).await.unwrap(), 8);
+    assert_eq!(s.sales_summary(b.org).await.unwrap().orders, 0);
+}
+
+pub async fn concurrent_sales_of_the_same_products_in_opposite_orders_all_land(s: Store) {
+    let o = org(&s, "a").await;
+    let milk = product(&s, &o, "P1", "牛奶").await;
+    let bread = product(&s, &o, "P2", "面包").await;
+    stock(&s, &o, o.floor, milk, "L1", None, 1000).await;
+    stock(&s, &o, o.floor, bread, "L2", None, 1000).await;
+    let s = Arc::new(s);
+    let tasks: Vec<_> = (0..60)
+        .map(|i| {
+            let s = s.clone();
+            let (first, second) = if i % 2 == 0 { (milk, bread) } else { (bread, milk) };
+            tokio::spawn(async move {
+                let line = |p| SaleLine {
+                    product: p,
+                    qty: 1,
+                    unit_price_fen: 500,
+                    line_total_fen: 500,
+                };
+                let sale = NewSale {
+                    store: o.store,
+                    location: o.floor,
+                    channel: "till",
+                    member: None,
+                    staff: None,
+                    lines: vec![line(first), line(second)],
+                    payments: vec![],
+                    at: T0,
+                };
+                s.record_sale(o.org, &sale).await
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap().expect("no deadlock refuses a sale");
+    }
+    assert_eq!(s.on_hand(o.org, milk, None).await.unwrap(), 940);
+    assert_eq!(s.on_hand(o.org, bread, None).await.unwrap(), 940);
+}

@@ -54,4 +54,7 @@ on_both_backends!(
     sessions_expire_and_end_on_password_change,
     stock_search_matches_barcodes_and_ranks_initials_before_full_pinyin,
     concurrent_sales_at_the_same_instant_get_distinct_numbers,
+    group_commit_batches_concurrent_sales_and_never_oversells,
+    group_commit_refuses_a_bad_sale_alone,
+    concurrent_sales_of_the_same_products_in_opposite_orders_all_land,
 );
