@@ -99,10 +99,14 @@ impl App {
             return Err(AppError::Locked { until_ms: until });
         }
         if !staff.active || !verify_password(password, &staff.password_hash) {
-            let (failures, lock) = auth::after_failed_login(staff.failed_logins, now);
-            self.store.record_login_failure(staff.id, failures, lock).await?;
-            tracing::info!(staff = staff.id.0, failures, locked = lock.is_some(), "failed login");
-            return Err(match lock {
+            let lock_until = now + auth::LOGIN_LOCK_MS;
+            let (failures, locked_until) = self
+                .store
+                .record_login_failure(staff.id, auth::LOGIN_FAILURES_MAX, lock_until)
+                .await?;
+            let locked = locked_until.filter(|u| *u > now);
+            tracing::info!(staff = staff.id.0, failures, locked = locked.is_some(), "failed login");
+            return Err(match locked {
                 Some(until_ms) => AppError::Locked { until_ms },
                 None => AppError::BadCredentials,
             });

@@ -189,9 +189,7 @@ impl App {
         paging: Paging,
     ) -> Result<Page<ProductRow>, AppError> {
         actor.require(Permission::ViewCatalog)?;
-        if q.as_deref().is_some_and(|q| q.chars().count() > SEARCH_CHARS_MAX) {
-            return Err(AppError::invalid("q", "search text is too long", "搜索词过长"));
-        }
+        let q = q.map(|q| crate::free_text(&q, "q", SEARCH_CHARS_MAX)).transpose()?;
         let filter = ProductFilter {
             q,
             category: category.map(CategoryId),
@@ -285,6 +283,7 @@ impl App {
 
     /// The organisation's scale templates, or the two common defaults when none are set.
     pub async fn scale_templates(&self, actor: &Actor) -> Result<Vec<ScaleTemplate>, AppError> {
+        actor.require(Permission::ViewCatalog)?;
         let rows = self.store.scale_templates(actor.org).await?;
         if rows.is_empty() {
             return Ok(vec![ScaleTemplate::weight_default(), ScaleTemplate::price_default()]);

@@ -25,6 +25,29 @@ use std::sync::Arc;
 pub const PAGE_SIZE_MAX: i64 = 200;
 pub const PAGE_SIZE_DEFAULT: i64 = 50;
 
+/// Free text typed by staff (notes, search boxes) is bounded and has no control
+/// characters (PostgreSQL refuses a NUL byte in text; a note needs no escape codes).
+pub const NOTE_CHARS_MAX: usize = 200;
+
+pub(crate) fn free_text(value: &str, field: &str, max: usize) -> Result<String, AppError> {
+    let v = value.trim();
+    if v.chars().count() > max {
+        return Err(AppError::invalid(
+            field,
+            &format!("{field} is longer than {max} characters"),
+            &format!("{field} 不能超过 {max} 个字符"),
+        ));
+    }
+    if v.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(AppError::invalid(
+            field,
+            &format!("{field} contains control characters"),
+            &format!("{field} 含有控制字符"),
+        ));
+    }
+    Ok(v.to_string())
+}
+
 /// Where "now" comes from.
 pub trait Clock: Send + Sync + std::fmt::Debug {
     fn now_ms(&self) -> i64;

@@ -107,7 +107,10 @@ impl App {
     /// Residents with masked phone numbers: staff never see a full number in a list.
     pub async fn members(&self, actor: &Actor, q: Option<&str>, paging: Paging) -> Result<Page<MemberRow>, AppError> {
         actor.require(Permission::ViewMembers)?;
-        let mut page = self.store.members(actor.org, q, paging.request()).await?;
+        let q = q
+            .map(|q| crate::free_text(q, "q", crate::catalog::SEARCH_CHARS_MAX))
+            .transpose()?;
+        let mut page = self.store.members(actor.org, q.as_deref(), paging.request()).await?;
         for m in &mut page.items {
             m.phone = phone::mask_any(&m.phone);
         }

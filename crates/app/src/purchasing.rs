@@ -185,7 +185,7 @@ impl App {
                 SupplierId(supplier),
                 &prefix,
                 &lines,
-                note.trim(),
+                &crate::free_text(note, "note", crate::NOTE_CHARS_MAX)?,
                 Some(actor.staff),
                 self.now(),
             )
@@ -319,7 +319,7 @@ impl App {
                 input.po_id.map(PurchaseOrderId),
                 input.supplier_id.map(SupplierId),
                 &lines,
-                input.note.as_deref().unwrap_or("").trim(),
+                &crate::free_text(input.note.as_deref().unwrap_or(""), "note", crate::NOTE_CHARS_MAX)?,
                 Some(actor.staff),
                 self.now(),
             )

@@ -71,6 +71,9 @@ impl App {
         paging: Paging,
     ) -> Result<Page<BalanceRow>, AppError> {
         actor.require(Permission::ViewCatalog)?;
+        let q = q
+            .map(|q| crate::free_text(&q, "q", crate::catalog::SEARCH_CHARS_MAX))
+            .transpose()?;
         let filter = BalanceFilter {
             location: location.map(LocationId),
             product: product.map(ProductId),
@@ -232,7 +235,7 @@ impl App {
                 actor.org,
                 LocationId(location),
                 &products,
-                note.trim(),
+                &crate::free_text(note, "note", crate::NOTE_CHARS_MAX)?,
                 actor.staff,
                 self.now(),
             )

@@ -46,6 +46,8 @@ pub enum CatalogError {
     NameEmpty,
     #[error("name is longer than {max} characters")]
     NameTooLong { max: usize },
+    #[error("name contains control characters")]
+    NameControl,
     #[error("unit '{unit}' is not one of 件/个/瓶/包/盒/袋/罐/桶/箱/支/只/把 or kg")]
     UnknownUnit { unit: String },
     #[error("price: {0}")]
@@ -65,6 +67,7 @@ impl CatalogError {
         match self {
             CatalogError::NameEmpty => "名称不能为空".into(),
             CatalogError::NameTooLong { max } => format!("名称不能超过 {max} 个字"),
+            CatalogError::NameControl => "名称含有控制字符".into(),
             CatalogError::UnknownUnit { unit } => {
                 format!("单位“{unit}”无效，可选 件/个/瓶/包/盒/袋/罐/桶/箱/支/只/把 或 kg")
             }
@@ -79,7 +82,7 @@ impl CatalogError {
     /// The input field the error is about, as the API names it.
     pub fn field(&self) -> &'static str {
         match self {
-            CatalogError::NameEmpty | CatalogError::NameTooLong { .. } => "name_zh",
+            CatalogError::NameEmpty | CatalogError::NameTooLong { .. } | CatalogError::NameControl => "name_zh",
             CatalogError::UnknownUnit { .. } => "unit",
             CatalogError::Price(_) => "price_fen",
             CatalogError::TaxRate { .. } => "tax_rate_bp",
@@ -100,6 +103,9 @@ pub fn product_name(input: &str) -> Result<String, CatalogError> {
         return Err(CatalogError::NameTooLong {
             max: PRODUCT_NAME_CHARS_MAX,
         });
+    }
+    if name.chars().any(char::is_control) {
+        return Err(CatalogError::NameControl);
     }
     Ok(name.to_string())
 }
@@ -197,6 +203,7 @@ mod tests {
     fn product_names_are_trimmed_and_bounded() {
         assert_eq!(product_name("  牛奶 "), Ok("牛奶".into()));
         assert_eq!(product_name("   "), Err(CatalogError::NameEmpty));
+        assert_eq!(product_name("牛\u{0}奶"), Err(CatalogError::NameControl));
         assert!(product_name(&"奶".repeat(81)).is_err());
     }
 

@@ -369,6 +369,7 @@ impl Store {
         let mut tx = self.begin().await?;
         check_location(&mut tx, org, location).await?;
         let mut supplier = supplier;
+        let mut po_status_before: Option<PoStatus> = None;
         if let Some(po) = po {
             let row = sqlx::query("SELECT status, supplier_id FROM purchase_orders WHERE org_id = $1 AND id = $2")
                 .bind(org.0)
@@ -380,6 +381,7 @@ impl Store {
             if !status.accepts_receipts() {
                 return Ok(Err(purchasing::PurchasingError::NotReceiving { status }));
             }
+            po_status_before = Some(status);
             supplier = Some(SupplierId(row.get("supplier_id")));
         } else if let Some(s) = supplier {
             let found = sqlx::query("SELECT id FROM suppliers WHERE org_id = $1 AND id = $2")
@@ -489,12 +491,21 @@ impl Store {
                 .map(|r| (r.get("qty_ordered"), r.get("qty_received")))
                 .collect();
             let status = purchasing::status_after_receipt(&pairs);
-            sqlx::query("UPDATE purchase_orders SET status = $1, updated_at = $2 WHERE id = $3")
-                .bind(status.code())
-                .bind(at)
-                .bind(po.0)
-                .execute(&mut *tx)
-                .await?;
+            // Compare-and-set: a cancel or close that committed meanwhile wins, and these
+            // goods are not booked against it.
+            let before = po_status_before.map_or("", PoStatus::code);
+            let n =
+                sqlx::query("UPDATE purchase_orders SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
+                    .bind(status.code())
+                    .bind(at)
+                    .bind(po.0)
+                    .bind(before)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+            if n != 1 {
+                return Err(StoreError::State("purchase order changed meanwhile"));
+            }
             po_status = Some(status);
         }
         tx.commit().await?;

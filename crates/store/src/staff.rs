@@ -224,14 +224,22 @@ impl Store {
         Ok(())
     }
 
-    pub async fn record_login_failure(&self, id: StaffId, failures: i64, locked_until: Option<i64>) -> Result<()> {
-        sqlx::query("UPDATE staff SET failed_logins = $1, locked_until = $2 WHERE id = $3")
-            .bind(failures)
-            .bind(locked_until)
-            .bind(id.0)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+    /// Counts one failed sign-in atomically (concurrent guesses cannot overwrite each
+    /// other's count); at `max` failures the account locks until `locked_until` and the
+    /// count starts again. Returns (failures, locked_until).
+    pub async fn record_login_failure(&self, id: StaffId, max: i64, locked_until: i64) -> Result<(i64, Option<i64>)> {
+        let row = sqlx::query(
+            "UPDATE staff SET \
+             locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END, \
+             failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END \
+             WHERE id = $1 RETURNING failed_logins, locked_until",
+        )
+        .bind(id.0)
+        .bind(max)
+        .bind(locked_until)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.get("failed_logins"), opt_i64(&row, "locked_until")))
     }
 
     pub async fn create_session(

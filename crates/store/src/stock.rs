@@ -840,7 +840,16 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?
                 .ok_or(StoreError::NotFound)?;
-        if head.get::<String, _>("status") != "open" {
+        // Claim the count first (compare-and-set), so two concurrent posts cannot both
+        // apply the corrections on PostgreSQL.
+        let claimed = sqlx::query("UPDATE stock_counts SET status = 'posted', posted_at = $1 WHERE org_id = $2 AND id = $3 AND status = 'open'")
+            .bind(at)
+            .bind(org.0)
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if head.get::<String, _>("status") != "open" || claimed != 1 {
             return Err(StoreError::State("stock count is not open"));
         }
         let location = LocationId(head.get("location_id"));
@@ -869,11 +878,6 @@ impl Store {
                 corrections.push((lot.id, delta));
             }
         }
-        sqlx::query("UPDATE stock_counts SET status = 'posted', posted_at = $1 WHERE id = $2")
-            .bind(at)
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await?;
         write_audit(
             &mut tx,
             &AuditEntry {

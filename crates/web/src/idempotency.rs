@@ -32,7 +32,10 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     let Some(key) = req.headers().get(HEADER).cloned() else {
         return next.run(req).await;
     };
-    if !unsafe_method {
+    // Signing in is never keyed, whatever headers come with it: its answer holds a new
+    // session token, which must not be stored.
+    let signing_in = matches!(req.uri().path(), "/api/v1/auth/login" | "/login");
+    if !unsafe_method || signing_in {
         return next.run(req).await;
     }
     let key = match key.to_str() {

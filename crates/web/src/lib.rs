@@ -61,9 +61,49 @@ pub fn router(state: AppState) -> Router {
         .route("/api/docs", get(move || async move { api::docs::page(&openapi) }))
         .merge(console::router())
         .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::layer))
+        .layer(axum::middleware::from_fn(reject_nul))
         .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
         .fallback(console::not_found)
         .with_state(state)
+}
+
+/// Refuses a NUL character anywhere in the query string or a text body (raw, `%00` or
+/// `\u0000`): no field may hold one, and PostgreSQL would refuse it with a 5xx.
+async fn reject_nul(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let query_has_nul = req
+        .uri()
+        .query()
+        .is_some_and(|q| q.to_ascii_lowercase().contains("%00"));
+    if query_has_nul {
+        return ApiError::invalid(
+            "query",
+            "the query contains a NUL character",
+            "查询参数含有空字符（NUL）",
+        )
+        .into_response();
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, BODY_BYTES_MAX).await {
+        Ok(b) => b,
+        Err(_) => {
+            return ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                None,
+                "the request body is too large",
+                "请求体过大",
+            )
+            .into_response();
+        }
+    };
+    let lower = bytes.to_ascii_lowercase();
+    let has = |needle: &[u8]| lower.windows(needle.len()).any(|w| w == needle);
+    if bytes.contains(&0) || has(b"\\u0000") || has(b"%00") {
+        return ApiError::invalid("body", "the request contains a NUL character", "请求含有空字符（NUL）")
+            .into_response();
+    }
+    next.run(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
 }
 
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {

@@ -43,6 +43,7 @@ on_both_backends!(
     junk_bodies_never_cause_a_server_error,
     zones_scale_templates_and_expired_write_off,
     category_tree_and_locations_are_listed,
+    concurrent_wrong_passwords_still_lock_the_account,
 );
 
 async fn health_check_answers_ok(t: TestApp) {
@@ -691,6 +692,36 @@ async fn bad_json_gets_a_4xx_naming_the_field(t: TestApp) {
     assert_eq!(
         (status, error_of(&resp).1.as_deref()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("lines[0].qty"))
+    );
+    let (status, resp) = t.call("GET", "/api/v1/products?q=%00", Some(&owner), None).await;
+    assert_eq!(
+        (status, error_of(&resp).1.as_deref()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("query")),
+        "NUL never reaches the database"
+    );
+    let (status, resp) = t
+        .call(
+            "POST",
+            "/api/v1/products",
+            Some(&owner),
+            Some(json!({"name_zh": "牛\u{0}奶", "unit": "瓶", "price_fen": 1})),
+        )
+        .await;
+    assert_eq!(
+        (status, error_of(&resp).1.as_deref()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("body"))
+    );
+    let (status, resp) = t
+        .call(
+            "POST",
+            "/api/v1/stock/counts",
+            Some(&owner),
+            Some(json!({"location_id": t.a.floor.0, "note": "x".repeat(201)})),
+        )
+        .await;
+    assert_eq!(
+        (status, error_of(&resp).1.as_deref()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("note"))
     );
     let (status, resp) = t.call("GET", "/api/v1/products?page=zero", Some(&owner), None).await;
     assert_eq!(
@@ -1577,4 +1608,65 @@ async fn category_tree_and_locations_are_listed(t: TestApp) {
     let other = t.login("b_owner").await;
     let (_, cats) = t.call("GET", "/api/v1/categories", Some(&other), None).await;
     assert_eq!(cats.as_array().unwrap().len(), 0);
+}
+
+async fn concurrent_wrong_passwords_still_lock_the_account(t: TestApp) {
+    let wrong = json!({"username": "a_rider", "password": "wrong"});
+    let attempts: Vec<_> = (0..8)
+        .map(|_| t.call("POST", "/api/v1/auth/login", None, Some(wrong.clone())))
+        .collect();
+    let results = futures_join_all(attempts).await;
+    assert!(results.iter().all(|(s, _)| s.is_client_error()));
+    let (status, body) = t
+        .call(
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "a_rider", "password": "secret123"})),
+        )
+        .await;
+    assert_eq!(
+        (status, error_of(&body).0.as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, "locked"),
+        "eight guesses at once still count as eight"
+    );
+}
+
+async fn futures_join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut set = Vec::new();
+    for f in futures {
+        set.push(Box::pin(f));
+    }
+    let mut out = Vec::new();
+    // Poll them together so the requests overlap.
+    let joined = async {
+        let mut pending: Vec<_> = set.into_iter().map(Some).collect();
+        let mut results: Vec<Option<F::Output>> = (0..pending.len()).map(|_| None).collect();
+        std::future::poll_fn(|cx| {
+            let mut all_done = true;
+            for (i, slot) in pending.iter_mut().enumerate() {
+                if let Some(f) = slot {
+                    match f.as_mut().poll(cx) {
+                        std::task::Poll::Ready(v) => {
+                            results[i] = Some(v);
+                            *slot = None;
+                        }
+                        std::task::Poll::Pending => all_done = false,
+                    }
+                }
+            }
+            if all_done {
+                std::task::Poll::Ready(())
+            } else {
+                std::task::Poll::Pending
+            }
+        })
+        .await;
+        results
+            .into_iter()
+            .map(|r| r.expect("every future finished"))
+            .collect::<Vec<_>>()
+    };
+    out.extend(joined.await);
+    out
 }
