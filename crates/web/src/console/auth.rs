@@ -78,8 +78,34 @@ pub async fn login_page(State(st): State<AppState>, parts: Parts) -> Html {
     ok(&login_form(&st, lang, next, String::new(), Problem::default()))
 }
 
+/// Whether a browser says the form was posted from another site (its `Origin` names a
+/// host other than the one it sent the form to). Guards sign-in, which has no session
+/// and so no CSRF token yet.
+fn cross_site(parts: &Parts) -> bool {
+    let header = |name: axum::http::HeaderName| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    match (header(axum::http::header::ORIGIN), header(axum::http::header::HOST)) {
+        (Some(origin), Some(host)) => {
+            let origin_host = origin.split("://").nth(1).unwrap_or(origin);
+            origin != "null" && origin_host != host
+        }
+        (Some(origin), None) => origin != "null",
+        _ => false,
+    }
+}
+
 pub async fn login(State(st): State<AppState>, parts: Parts, body: Bytes) -> Html {
     let lang = Lang::from_parts(&parts);
+    if cross_site(&parts) {
+        return Err(crate::ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "cross_site",
+            None,
+            "sign in from this site's own page",
+            "请在本站页面登录",
+        )
+        .into_response()
+        .into());
+    }
     let f = Fields::parse(&body);
     let next = safe_next(f.get("next"));
     let username = f.get("username").to_string();

@@ -44,6 +44,7 @@ on_both_backends!(
     zones_scale_templates_and_expired_write_off,
     category_tree_and_locations_are_listed,
     concurrent_wrong_passwords_still_lock_the_account,
+    console_sign_in_from_another_site_is_refused,
 );
 
 async fn health_check_answers_ok(t: TestApp) {
@@ -1669,4 +1670,26 @@ async fn futures_join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Out
     };
     out.extend(joined.await);
     out
+}
+
+async fn console_sign_in_from_another_site_is_refused(t: TestApp) {
+    let form = |origin: &str| {
+        Request::builder()
+            .method("POST")
+            .uri("/login")
+            .header("host", "shop.local:8080")
+            .header("origin", origin)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from("username=a_owner&password=secret123&next=%2F"))
+            .unwrap()
+    };
+    let (status, headers, _) = t.raw(form("http://evil.example")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(
+        headers.get("set-cookie").is_none(),
+        "no session for a cross-site sign-in"
+    );
+    let (status, headers, _) = t.raw(form("http://shop.local:8080")).await;
+    assert!(status.is_redirection(), "{status}");
+    assert!(headers.get("set-cookie").is_some());
 }
