@@ -12,6 +12,7 @@ mod error;
 pub mod people;
 pub mod purchasing;
 pub mod seed;
+pub mod selling;
 pub mod stock;
 
 pub use error::AppError;
@@ -160,11 +161,15 @@ impl Paging {
 pub struct App {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
+    /// Group commit for sales: many tills, one flush (see `linli_store::SaleWriter`).
+    pub sales: linli_store::SaleWriter,
 }
 
 impl App {
+    /// Must be called inside a tokio runtime: it starts the sale writer.
     pub fn new(store: Store, clock: Arc<dyn Clock>) -> App {
-        App { store, clock }
+        let sales = store.sale_writer();
+        App { store, clock, sales }
     }
 
     pub fn now(&self) -> i64 {

@@ -38,6 +38,7 @@ Lists take page (from 1) and page_size (at most 200)."),
         (name = "stock", description = "库存流水、盘点、预警 Stock ledger, counts, alerts"),
         (name = "purchasing", description = "供应商、采购、收货 Suppliers, purchase orders, receiving"),
         (name = "people", description = "员工、会员、操作日志 Staff, members, audit log"),
+        (name = "selling", description = "收银 Selling at the till"),
     )
 )]
 struct ApiDoc;
@@ -128,6 +129,7 @@ pub fn router() -> (axum::Router<AppState>, OpenApi) {
         .routes(routes!(get_po))
         .routes(routes!(po_action))
         .routes(routes!(create_receipt))
+        .routes(routes!(create_sale))
         .routes(routes!(list_staff, create_staff))
         .routes(routes!(update_staff))
         .routes(routes!(list_members))
@@ -702,6 +704,47 @@ async fn create_receipt(State(s): State<AppState>, Auth(a): Auth, Json(i): Json<
         StatusCode::CREATED,
         axum::Json(Receipt::from(s.app.receive(&a.actor, input).await?)),
     ))
+}
+
+/// Rings up a till sale: prices the lines, settles the payments (split payments, 抹零,
+/// change) and records the sale through the group-commit writer; stock leaves by FEFO.
+#[utoipa::path(post, path = "/api/v1/sales", tag = "selling", security(("bearer" = [])), request_body = SaleInput, responses((status = 201, body = Sale), Errors))]
+async fn create_sale(State(s): State<AppState>, Auth(a): Auth, Json(i): Json<SaleInput>) -> R<impl IntoResponse> {
+    let input = linli_app::selling::SellInput {
+        location_id: i.location_id,
+        lines: i
+            .lines
+            .into_iter()
+            .map(|l| linli_app::selling::SellLine {
+                product_id: l.product_id,
+                code: l.code,
+                qty: l.qty,
+            })
+            .collect(),
+        payments: i.payments.into_iter().map(|p| (p.tender, p.amount_fen)).collect(),
+        rounding: i.rounding,
+    };
+    let sold = s.app.sell(&a.actor, input).await?;
+    let st = &sold.settlement;
+    let out = Sale {
+        order_id: sold.order.0,
+        subtotal_fen: sold.subtotal_fen,
+        total_fen: sold.total_fen,
+        due_fen: st.due_fen,
+        rounding_fen: st.rounding_fen,
+        paid_fen: st.paid_fen,
+        change_fen: st.change_fen,
+        lines: sold
+            .lines
+            .iter()
+            .map(|(p, q, t)| SoldLine {
+                product_id: p.0,
+                qty: *q,
+                total_fen: *t,
+            })
+            .collect(),
+    };
+    Ok((StatusCode::CREATED, axum::Json(out)))
 }
 
 /// Staff of the organisation (owner and manager).

@@ -867,3 +867,52 @@ pub struct ScaleTemplate {
 pub struct WriteOffInput {
     pub location_id: i64,
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SaleInput {
+    /// Where the goods leave from (normally the sales floor).
+    pub location_id: i64,
+    pub lines: Vec<SaleLineInput>,
+    pub payments: Vec<PaymentInput>,
+    /// 抹零 rule for the cash part: none, drop_fen, drop_jiao or half_up_jiao.
+    pub rounding: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SaleLineInput {
+    pub product_id: Option<i64>,
+    /// A scanned code; a scale barcode carries its own weight.
+    pub code: Option<String>,
+    /// Pieces, or grams for weighed goods; default 1 piece or the scanned weight.
+    pub qty: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentInput {
+    /// cash, wechat_qr, alipay_qr or card.
+    pub tender: String,
+    pub amount_fen: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Sale {
+    pub order_id: i64,
+    pub subtotal_fen: i64,
+    pub total_fen: i64,
+    /// After 抹零.
+    pub due_fen: i64,
+    pub rounding_fen: i64,
+    pub paid_fen: i64,
+    pub change_fen: i64,
+    pub lines: Vec<SoldLine>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SoldLine {
+    pub product_id: i64,
+    pub qty: i64,
+    pub total_fen: i64,
+}

@@ -45,6 +45,7 @@ on_both_backends!(
     category_tree_and_locations_are_listed,
     concurrent_wrong_passwords_still_lock_the_account,
     console_sign_in_from_another_site_is_refused,
+    till_sale_with_a_scale_barcode_and_split_payment,
 );
 
 async fn health_check_answers_ok(t: TestApp) {
@@ -1373,7 +1374,7 @@ async fn openapi_document_describes_every_route(t: TestApp) {
             }
         }
     }
-    assert_eq!(ops, 43);
+    assert_eq!(ops, 44);
     let (status, _, html) = t
         .raw(Request::builder().uri("/api/docs").body(Body::empty()).unwrap())
         .await;
@@ -1692,4 +1693,94 @@ async fn console_sign_in_from_another_site_is_refused(t: TestApp) {
     let (status, headers, _) = t.raw(form("http://shop.local:8080")).await;
     assert!(status.is_redirection(), "{status}");
     assert!(headers.get("set-cookie").is_some());
+}
+
+async fn till_sale_with_a_scale_barcode_and_split_payment(t: TestApp) {
+    let manager = t.login("a_manager").await;
+    let cashier = t.login("a_cashier").await;
+    let milk = t
+        .product(
+            &manager,
+            "P1",
+            "牛奶",
+            json!({"price_fen": 650, "gtins": ["6901234567892"]}),
+        )
+        .await;
+    let apples = t
+        .product(
+            &manager,
+            "P2",
+            "红富士苹果",
+            json!({"unit": "kg", "price_fen": 1298, "plu": 123}),
+        )
+        .await;
+    t.call(
+        "POST",
+        "/api/v1/receipts",
+        Some(&manager),
+        Some(json!({"location_id": t.a.floor.0, "lines": [
+        {"product_id": milk, "qty": 5, "lot_code": "M1"}, {"product_id": apples, "qty": 5000, "lot_code": "A1"}]})),
+    )
+    .await;
+    let scale = linli_domain::barcode::scale::ScaleTemplate::weight_default().encode(123, 385);
+    // 2 × ¥6.50 + 0.385 kg × ¥12.98 (= ¥5.00 half-up) = ¥18.00; WeChat ¥10, cash ¥10 → ¥2 change.
+    let sale = json!({"location_id": t.a.floor.0, "lines": [{"code": "6901234567892", "qty": 2}, {"code": scale}],
+        "payments": [{"tender": "wechat_qr", "amount_fen": 1000}, {"tender": "cash", "amount_fen": 1000}]});
+    let (status, sold) = t
+        .call_with(
+            "POST",
+            "/api/v1/sales",
+            Some(&cashier),
+            Some(sale.clone()),
+            &[("idempotency-key", "till-1-0001")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sold}");
+    assert_eq!(
+        (sold["total_fen"].as_i64(), sold["change_fen"].as_i64()),
+        (Some(1800), Some(200))
+    );
+    assert_eq!(sold["lines"][1]["qty"], 385);
+    let (status, again) = t
+        .call_with(
+            "POST",
+            "/api/v1/sales",
+            Some(&cashier),
+            Some(sale),
+            &[("idempotency-key", "till-1-0001")],
+        )
+        .await;
+    assert_eq!(
+        (status, again["order_id"].clone()),
+        (StatusCode::CREATED, sold["order_id"].clone()),
+        "a replay is the same sale"
+    );
+    let (_, stock) = t
+        .call(
+            "GET",
+            &format!("/api/v1/stock?product_id={apples}"),
+            Some(&cashier),
+            None,
+        )
+        .await;
+    assert_eq!(stock["items"][0]["qty_on_hand"], 5000 - 385, "sold once");
+    let too_many = json!({"location_id": t.a.floor.0, "lines": [{"product_id": milk, "qty": 4}], "payments": [{"tender": "cash", "amount_fen": 2600}]});
+    let (status, body) = t.call("POST", "/api/v1/sales", Some(&cashier), Some(too_many)).await;
+    assert_eq!(
+        (status, error_of(&body).0.as_str()),
+        (StatusCode::CONFLICT, "insufficient_stock")
+    );
+    let short = json!({"location_id": t.a.floor.0, "lines": [{"product_id": milk}], "payments": [{"tender": "cash", "amount_fen": 100}]});
+    let (status, body) = t.call("POST", "/api/v1/sales", Some(&cashier), Some(short)).await;
+    assert_eq!(
+        (status, error_of(&body).1.as_deref()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("payments"))
+    );
+    let rider = t.login("a_rider").await;
+    let (status, _) = t.call("POST", "/api/v1/sales", Some(&rider), Some(json!({"location_id": t.a.floor.0, "lines": [{"product_id": milk}], "payments": [{"tender": "cash", "amount_fen": 650}]}))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, stock) = t
+        .call("GET", &format!("/api/v1/stock?product_id={milk}"), Some(&cashier), None)
+        .await;
+    assert_eq!(stock["items"][0]["qty_on_hand"], 3);
 }
