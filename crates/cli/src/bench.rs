@@ -42,6 +42,17 @@ pub enum Bench {
         #[arg(long)]
         one_by_one: bool,
     },
+    /// Till sales over HTTP: starts a server on a fresh database (temporary SQLite by
+    /// default), drives concurrent 5-line sales, then checks the ledgers. Prints JSON.
+    Checkout {
+        /// Use this database instead of a temporary SQLite file (it should be empty).
+        #[arg(long)]
+        database_url: Option<String>,
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 5000)]
+        sales: usize,
+    },
     /// Scan-resolve and product-search latency over the demo catalog.
     Scan {
         #[command(flatten)]
@@ -120,6 +131,11 @@ pub async fn run(what: Bench) -> anyhow::Result<()> {
             sales,
             one_by_one,
         } => sales_bench(&db, concurrency, sales, one_by_one).await,
+        Bench::Checkout {
+            database_url,
+            concurrency,
+            sales,
+        } => checkout_bench(database_url, concurrency, sales).await,
         Bench::Scan { db, requests } => {
             let (app, router, _cookie, token) = prepare(&db).await?;
             // Codes from the demo catalog: EANs, scale codes of weighed goods, GS1 strings.
@@ -418,6 +434,149 @@ async fn sales_bench(db: &crate::DbArgs, concurrency: usize, n: usize, one_by_on
         pct(0.5),
         pct(0.99),
         if one_by_one { n as u64 } else { writer.commits() },
+    );
+    Ok(())
+}
+
+/// The selling issue's checkout measurement: real HTTP, real server, then the ledgers
+/// are read back to count oversold, lost and duplicated sales.
+async fn checkout_bench(database_url: Option<String>, concurrency: usize, n: usize) -> anyhow::Result<()> {
+    use serde_json::json;
+    anyhow::ensure!((1..=1024).contains(&concurrency), "--concurrency must be 1 to 1024");
+    anyhow::ensure!((1..=1_000_000).contains(&n), "--sales must be 1 to 1,000,000");
+    let dir = tempfile::tempdir()?;
+    let url = match database_url {
+        Some(u) => u,
+        None => format!("sqlite://{}?mode=rwc", dir.path().join("checkout.sqlite3").display()),
+    };
+    let store = linli_store::Store::connect(&url).await?;
+    let app = App::new(store.clone(), Arc::new(SystemClock));
+    let password = linli_app::seed::bootstrap(&app)
+        .await?
+        .context("the checkout bench needs an empty database")?;
+    let router = linli_web::router(linli_web::AppState::new(app.clone(), false));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(async move {
+        let _ = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await;
+    });
+    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
+    let login: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": "owner", "password": password}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = login["token"].as_str().context("a token")?.to_string();
+    let locations: serde_json::Value = client
+        .get(format!("{base}/api/v1/locations"))
+        .bearer_auth(&token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let floor = locations[0]["id"].as_i64().context("a location")?;
+    // 50 products at ¥1.00 with 200 units each: 10,000 units for 5 units a sale, so a
+    // run of more than 2,000 sales also exercises stock running out.
+    let mut products = Vec::new();
+    for i in 0..50 {
+        let p: serde_json::Value = client
+            .post(format!("{base}/api/v1/products"))
+            .bearer_auth(&token)
+            .json(&json!({"sku": format!("C{i}"), "name_zh": format!("商品{i}"), "unit": "件", "price_fen": 100}))
+            .send()
+            .await?
+            .json()
+            .await?;
+        products.push(p["id"].as_i64().context("a product id")?);
+    }
+    let lines: Vec<serde_json::Value> = products
+        .iter()
+        .map(|p| json!({"product_id": p, "qty": 200, "lot_code": "BENCH"}))
+        .collect();
+    client
+        .post(format!("{base}/api/v1/receipts"))
+        .bearer_auth(&token)
+        .json(&json!({"location_id": floor, "lines": lines}))
+        .send()
+        .await?;
+    let units_before = 200 * products.len() as i64;
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tills = Vec::new();
+    for _ in 0..concurrency {
+        let (client, base, token, next, products) = (
+            client.clone(),
+            base.clone(),
+            token.clone(),
+            next.clone(),
+            products.clone(),
+        );
+        tills.push(tokio::spawn(async move {
+            let (mut times, mut acked, mut refused, mut errors) = (Vec::new(), 0u64, 0u64, 0u64);
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= n {
+                    break;
+                }
+                let lines: Vec<serde_json::Value> = (0..5)
+                    .map(|k| json!({"product_id": products[(i * 7 + k * 11) % products.len()], "qty": 1}))
+                    .collect();
+                let body =
+                    json!({"location_id": floor, "lines": lines, "payments": [{"tender": "cash", "amount_fen": 500}]});
+                let t = Instant::now();
+                let r = client
+                    .post(format!("{base}/api/v1/sales"))
+                    .bearer_auth(&token)
+                    .header("idempotency-key", format!("sale-{i}"))
+                    .json(&body)
+                    .send()
+                    .await;
+                times.push(t.elapsed());
+                match r.map(|r| r.status().as_u16()) {
+                    Ok(201) => acked += 1,
+                    Ok(409) => refused += 1,
+                    _ => errors += 1,
+                }
+            }
+            (times, acked, refused, errors)
+        }));
+    }
+    let (mut times, mut acked, mut refused, mut errors) = (Vec::with_capacity(n), 0, 0, 0);
+    for t in tills {
+        let (ts, a, r, e) = t.await?;
+        times.extend(ts);
+        acked += a;
+        refused += r;
+        errors += e;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    times.sort();
+    let pct = |p: f64| times[((times.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1000.0;
+    // Read the ledgers back: every acknowledged sale exactly once, stock never below zero.
+    let org = app.store.staff_by_username("owner").await?.context("the owner")?.org_id;
+    let orders = app.store.sales_summary(org).await?.orders as u64;
+    let mut on_hand = 0;
+    for p in &products {
+        on_hand += app.store.on_hand(org, linli_domain::ids::ProductId(*p), None).await?;
+    }
+    let sold_units = units_before - on_hand;
+    let oversold = (on_hand < 0) as u64 + (sold_units > units_before) as u64;
+    let lost = acked.saturating_sub(orders);
+    let duplicated = orders.saturating_sub(acked) + (sold_units != 5 * orders as i64) as u64;
+    println!(
+        "{{\"backend\": \"{:?}\", \"concurrency\": {concurrency}, \"sales\": {n}, \"acknowledged\": {acked}, \"refused_out_of_stock\": {refused}, \"errors\": {errors}, \"sales_per_s\": {:.0}, \"p50_ms\": {:.2}, \"p99_ms\": {:.2}, \"oversold\": {oversold}, \"lost\": {lost}, \"duplicated\": {duplicated}, \"commits\": {}, \"ledger_mismatches\": {}}}",
+        store.backend(),
+        acked as f64 / elapsed,
+        pct(0.5),
+        pct(0.99),
+        app.sales.commits(),
+        store.ledger_mismatches(org).await?.len(),
     );
     Ok(())
 }
