@@ -177,20 +177,11 @@ pub fn username(u: &str) -> Result<String, CredentialError> {
     }
 }
 
-/// Failed logins before an account is locked, and for how long.
+/// Failed logins before an account is locked, and for how long. The count is kept
+/// by one atomic update in the store (`Store::record_login_failure`), so parallel
+/// guesses cannot overwrite each other's count.
 pub const LOGIN_FAILURES_MAX: i64 = 5;
 pub const LOGIN_LOCK_MS: i64 = 15 * 60 * 1000;
-
-/// After one more failed login: the new failure count and, if it reached the
-/// limit, the instant the lock ends.
-pub fn after_failed_login(failures: i64, now_ms: i64) -> (i64, Option<i64>) {
-    let failures = failures + 1;
-    if failures >= LOGIN_FAILURES_MAX {
-        (0, Some(now_ms + LOGIN_LOCK_MS))
-    } else {
-        (failures, None)
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -217,17 +208,6 @@ mod tests {
         assert!(!Role::Manager.may_assign(Role::Owner));
         assert!(!Role::Manager.may_assign(Role::Manager));
         assert!(Role::Owner.may_assign(Role::Manager));
-    }
-
-    #[test]
-    fn fifth_failed_login_locks_the_account() {
-        let mut failures = 0;
-        for _ in 0..4 {
-            let (f, lock) = after_failed_login(failures, 0);
-            assert!(lock.is_none());
-            failures = f;
-        }
-        assert_eq!(after_failed_login(failures, 100), (0, Some(100 + LOGIN_LOCK_MS)));
     }
 
     #[test]

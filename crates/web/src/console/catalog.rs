@@ -439,6 +439,24 @@ pub struct LotView {
     pub qty: String,
 }
 
+impl LotView {
+    /// A lot's row as every stock page shows it; `names` are the locations in the
+    /// page's language.
+    pub fn of(b: &linli_store::BalanceRow, names: &HashMap<i64, String>, now: i64) -> LotView {
+        LotView {
+            location: names
+                .get(&b.location_id.0)
+                .cloned()
+                .unwrap_or_else(|| b.location_name.clone()),
+            lot: b.lot_code.clone(),
+            expiry: b.expires_at.map(expiry_date).unwrap_or_default(),
+            status: expiry_status(b.expires_at, now, b.expiry_alert_hours),
+            received: date(b.received_at),
+            qty: qty(b.qty_on_hand, &b.unit_label),
+        }
+    }
+}
+
 #[derive(Debug)]
 struct MoveView {
     at: String,
@@ -513,21 +531,7 @@ async fn detail_page(st: &AppState, s: &Session, id: i64, d: DetailState, status
             .collect(),
         updated: datetime(p.updated_at),
     };
-    let lot_views = lots
-        .items
-        .iter()
-        .map(|b| LotView {
-            location: loc_names
-                .get(&b.location_id.0)
-                .cloned()
-                .unwrap_or_else(|| b.location_name.clone()),
-            lot: b.lot_code.clone(),
-            expiry: b.expires_at.map(expiry_date).unwrap_or_default(),
-            status: expiry_status(b.expires_at, now, b.expiry_alert_hours),
-            received: date(b.received_at),
-            qty: qty(b.qty_on_hand, &b.unit_label),
-        })
-        .collect();
+    let lot_views = lots.items.iter().map(|b| LotView::of(b, &loc_names, now)).collect();
     let move_views = moves
         .items
         .iter()

@@ -84,6 +84,17 @@ struct BalanceView {
     lot: LotView,
 }
 
+impl BalanceView {
+    fn of(lang: Lang, b: &linli_store::BalanceRow, names: &HashMap<i64, String>, now: i64) -> BalanceView {
+        BalanceView {
+            product_id: b.product_id.0,
+            product: product_name(lang, &b.product_name, &b.product_name_en),
+            sku: b.sku.clone(),
+            lot: LotView::of(b, names, now),
+        }
+    }
+}
+
 pub async fn balances(State(st): State<AppState>, s: Session, uri: Uri) -> Html {
     let c = s.ctx("nav.stock");
     let fail = |e| app_error(&c, e);
@@ -114,22 +125,7 @@ pub async fn balances(State(st): State<AppState>, s: Session, uri: Uri) -> Html 
     let rows = result
         .items
         .iter()
-        .map(|b| BalanceView {
-            product_id: b.product_id.0,
-            product: product_name(s.lang, &b.product_name, &b.product_name_en),
-            sku: b.sku.clone(),
-            lot: LotView {
-                location: names
-                    .get(&b.location_id.0)
-                    .cloned()
-                    .unwrap_or_else(|| b.location_name.clone()),
-                lot: b.lot_code.clone(),
-                expiry: b.expires_at.map(expiry_date).unwrap_or_default(),
-                status: expiry_status(b.expires_at, now, b.expiry_alert_hours),
-                received: date(b.received_at),
-                qty: qty(b.qty_on_hand, &b.unit_label),
-            },
-        })
+        .map(|b| BalanceView::of(s.lang, b, &names, now))
         .collect();
     let current = location.map(|l| l.to_string()).unwrap_or_default();
     let pager = Pager::new(
@@ -265,22 +261,7 @@ pub async fn alerts(State(st): State<AppState>, s: Session, uri: Uri) -> Html {
     let expiring = expiring
         .items
         .iter()
-        .map(|b| BalanceView {
-            product_id: b.product_id.0,
-            product: product_name(s.lang, &b.product_name, &b.product_name_en),
-            sku: b.sku.clone(),
-            lot: LotView {
-                location: names
-                    .get(&b.location_id.0)
-                    .cloned()
-                    .unwrap_or_else(|| b.location_name.clone()),
-                lot: b.lot_code.clone(),
-                expiry: b.expires_at.map(expiry_date).unwrap_or_default(),
-                status: expiry_status(b.expires_at, now, b.expiry_alert_hours),
-                received: date(b.received_at),
-                qty: qty(b.qty_on_hand, &b.unit_label),
-            },
-        })
+        .map(|b| BalanceView::of(s.lang, b, &names, now))
         .collect();
     let low = low
         .items
