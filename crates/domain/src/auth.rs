@@ -74,10 +74,22 @@ pub enum Permission {
     ViewAudit,
     /// See residents (masked phone numbers).
     ViewMembers,
+    /// Top up a member's stored value at the till (储值充值).
+    TopUp,
+    /// Edit members, tiers, points rules; adjust points and stored value by hand.
+    ManageMembers,
+    /// Create and end coupons and promotions; issue coupons.
+    ManageOffers,
+    /// Prepare online orders, verify pickup codes (核销), hand over and deliver.
+    FulfilOrders,
+    /// Refund a sale or an order (退款), whole or in part.
+    Refund,
+    /// Import orders from a delivery platform (美团/饿了么).
+    ImportOrders,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 11] = [
+    pub const ALL: [Permission; 17] = [
         Permission::ViewCatalog,
         Permission::EditCatalog,
         Permission::ChangePrice,
@@ -89,6 +101,12 @@ impl Permission {
         Permission::ManageStaff,
         Permission::ViewAudit,
         Permission::ViewMembers,
+        Permission::TopUp,
+        Permission::ManageMembers,
+        Permission::ManageOffers,
+        Permission::FulfilOrders,
+        Permission::Refund,
+        Permission::ImportOrders,
     ];
 
     pub fn code(self) -> &'static str {
@@ -104,6 +122,12 @@ impl Permission {
             Permission::ManageStaff => "manage_staff",
             Permission::ViewAudit => "view_audit",
             Permission::ViewMembers => "view_members",
+            Permission::TopUp => "top_up",
+            Permission::ManageMembers => "manage_members",
+            Permission::ManageOffers => "manage_offers",
+            Permission::FulfilOrders => "fulfil_orders",
+            Permission::Refund => "refund",
+            Permission::ImportOrders => "import_orders",
         }
     }
 }
@@ -113,8 +137,11 @@ pub fn allows(role: Role, permission: Permission) -> bool {
     use Permission::*;
     match role {
         Role::Owner | Role::Manager => true,
-        Role::Cashier => matches!(permission, ViewCatalog | ReceiveGoods | CountStock | Sell | ViewMembers),
-        Role::Rider => matches!(permission, ViewCatalog),
+        Role::Cashier => matches!(
+            permission,
+            ViewCatalog | ReceiveGoods | CountStock | Sell | ViewMembers | TopUp | FulfilOrders
+        ),
+        Role::Rider => matches!(permission, ViewCatalog | FulfilOrders),
     }
 }
 
@@ -196,10 +223,20 @@ mod tests {
     }
 
     #[test]
-    fn rider_only_views() {
+    fn rider_only_views_and_delivers() {
         for p in Permission::ALL {
-            assert_eq!(allows(Role::Rider, p), p == Permission::ViewCatalog, "{p:?}");
+            let expected = matches!(p, Permission::ViewCatalog | Permission::FulfilOrders);
+            assert_eq!(allows(Role::Rider, p), expected, "{p:?}");
         }
+    }
+
+    #[test]
+    fn cashier_tops_up_and_fulfils_but_never_refunds_or_manages_offers() {
+        assert!(allows(Role::Cashier, Permission::TopUp));
+        assert!(allows(Role::Cashier, Permission::FulfilOrders));
+        assert!(!allows(Role::Cashier, Permission::Refund));
+        assert!(!allows(Role::Cashier, Permission::ManageOffers));
+        assert!(!allows(Role::Cashier, Permission::ManageMembers));
     }
 
     #[test]

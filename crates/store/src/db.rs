@@ -36,12 +36,38 @@ struct Migration {
 
 /// Migrations in order. Each backend has its own SQL file; both describe the same
 /// tables and columns.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
-    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+        postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "loyalty",
+        sqlite: include_str!("../migrations/sqlite/0002_loyalty.sql"),
+        postgres: include_str!("../migrations/postgres/0002_loyalty.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "offers",
+        sqlite: include_str!("../migrations/sqlite/0003_offers.sql"),
+        postgres: include_str!("../migrations/postgres/0003_offers.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "online_orders",
+        sqlite: include_str!("../migrations/sqlite/0004_online_orders.sql"),
+        postgres: include_str!("../migrations/postgres/0004_online_orders.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "till",
+        sqlite: include_str!("../migrations/sqlite/0005_till.sql"),
+        postgres: include_str!("../migrations/postgres/0005_till.sql"),
+    },
+];
 
 impl Store {
     /// Connects to `sqlite://path?mode=rwc` or `postgres://...` and applies pending migrations.
@@ -167,7 +193,13 @@ impl Store {
         Ok(())
     }
 
-    /// Names of the tables the schema defines (for the backend-parity test).
+    /// Names of the tables the migrations of this backend create, in order of name, plus
+    /// `linli_migrations` (for the backend-parity test).
+    pub fn expected_tables(&self) -> Vec<String> {
+        tables_created(self.backend)
+    }
+
+    /// Names of the tables the database holds (for the backend-parity test).
     pub async fn table_names(&self) -> Result<Vec<String>> {
         let sql = match self.backend {
             Backend::Sqlite => {
@@ -198,4 +230,40 @@ pub(crate) fn is_retryable(e: &sqlx::Error) -> bool {
 /// Optional BIGINT columns come back as `Option<i64>` on both backends.
 pub(crate) fn opt_i64(row: &AnyRow, col: &str) -> Option<i64> {
     row.try_get::<Option<i64>, _>(col).ok().flatten()
+}
+
+fn tables_created(backend: Backend) -> Vec<String> {
+    let mut names: Vec<String> = MIGRATIONS
+        .iter()
+        .flat_map(|m| {
+            let sql = match backend {
+                Backend::Sqlite => m.sqlite,
+                Backend::Postgres => m.postgres,
+            };
+            sql.lines()
+                .filter_map(|l| l.trim().strip_prefix("CREATE TABLE "))
+                .map(|rest| {
+                    rest.trim_start_matches("IF NOT EXISTS ")
+                        .split([' ', '('])
+                        .next()
+                        .unwrap_or_default()
+                        .to_string()
+                })
+        })
+        .chain(["linli_migrations".to_string()])
+        .collect();
+    names.sort();
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_backends_create_the_same_tables() {
+        let sqlite = tables_created(Backend::Sqlite);
+        assert!(sqlite.len() > 20 && sqlite.iter().any(|t| t == "orders"), "{sqlite:?}");
+        assert_eq!(sqlite, tables_created(Backend::Postgres));
+    }
 }

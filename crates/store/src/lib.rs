@@ -13,12 +13,16 @@ mod db;
 mod error;
 mod filter;
 mod idempotency;
+mod loyalty;
 mod members;
+mod offers;
+mod online;
 mod orders;
 mod org;
 mod purchasing;
 mod staff;
 mod stock;
+mod till;
 mod writer;
 
 pub use audit::*;

@@ -2,7 +2,11 @@
 //! OpenAPI 3.1 document. Conventions (paging, errors, idempotency) are in docs/api.md.
 
 pub mod docs;
+mod loyalty;
+mod offers;
+mod orders;
 mod query;
+mod till;
 pub mod types;
 
 use crate::error::ErrorBody;
@@ -135,7 +139,11 @@ pub fn router() -> (axum::Router<AppState>, OpenApi) {
         .routes(routes!(list_members))
         .routes(routes!(export_members))
         .routes(routes!(list_buildings))
-        .routes(routes!(audit_log));
+        .routes(routes!(audit_log))
+        .merge(loyalty::routes())
+        .merge(offers::routes())
+        .merge(orders::routes())
+        .merge(till::routes());
     let (router, mut doc) = router.split_for_parts();
     // Modifiers given to `#[openapi]` run before the routes are added; this one needs them.
     Security.modify(&mut doc);

@@ -5,20 +5,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::{Value, json};
 
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $name() { super::$name(super::TestApp::new(super::Backend::Sqlite).await).await } )*
-        }
-        mod postgres {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $name() { super::$name(super::TestApp::new(super::Backend::Postgres).await).await } )*
-        }
-    };
-}
-
-on_both_backends!(
+on_both_backends!(api:
     health_check_answers_ok,
     login_returns_a_token_and_wrong_passwords_are_refused_in_both_languages,
     five_wrong_passwords_lock_the_account,

@@ -1,5 +1,22 @@
 //! The web crate's integration tests: the API in-process through `Router::oneshot`.
 
+/// Declares each test twice, on SQLite and on PostgreSQL: `on_both_backends!(suite: a, b)`
+/// makes `suite_backends::sqlite::a` and `suite_backends::postgres::a` calling `suite::a`.
+macro_rules! on_both_backends {
+    ($suite:ident: $($name:ident),* $(,)?) => {
+        mod backends {
+            mod sqlite {
+                $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                   async fn $name() { crate::$suite::$name(crate::support::TestApp::new(crate::support::Backend::Sqlite).await).await } )*
+            }
+            mod postgres {
+                $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                   async fn $name() { crate::$suite::$name(crate::support::TestApp::new(crate::support::Backend::Postgres).await).await } )*
+            }
+        }
+    };
+}
+
 mod api;
 mod console;
 mod support;

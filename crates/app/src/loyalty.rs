@@ -1,0 +1,1 @@
+//! Members' points, stored value, tiers and birthday gifts.

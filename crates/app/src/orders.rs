@@ -1,0 +1,1 @@
+//! Online orders from the resident shop and delivery platforms; residents' own views.

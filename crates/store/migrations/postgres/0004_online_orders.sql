@@ -1,0 +1,2 @@
+-- Selling (issue 3): online orders, reservations, pickup codes, residents.
+SELECT 1;

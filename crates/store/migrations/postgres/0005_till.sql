@@ -1,0 +1,2 @@
+-- Selling (issue 3): shifts, refunds, offline sales, shelf labels.
+SELECT 1;

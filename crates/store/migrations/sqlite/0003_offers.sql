@@ -1,0 +1,2 @@
+-- Selling (issue 3): coupons and promotions.
+SELECT 1;

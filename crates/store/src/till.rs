@@ -1,0 +1,1 @@
+//! Shifts (交班), refunds, offline sales and shelf labels (电子价签).
