@@ -202,7 +202,8 @@ pub(crate) async fn move_stock(
     } else {
         let row = sqlx::query(
             "UPDATE stock_balances SET qty_on_hand = qty_on_hand - $1 \
-             WHERE org_id = $2 AND location_id = $3 AND lot_id = $4 AND qty_on_hand >= $1 RETURNING qty_on_hand",
+             WHERE org_id = $2 AND location_id = $3 AND lot_id = $4 AND qty_on_hand - qty_reserved >= $1 \
+             RETURNING qty_on_hand",
         )
         .bind(-qty)
         .bind(org.0)
@@ -213,13 +214,14 @@ pub(crate) async fn move_stock(
         match row {
             Some(r) => r.get("qty_on_hand"),
             None => {
-                let available =
-                    sqlx::query("SELECT qty_on_hand FROM stock_balances WHERE location_id = $1 AND lot_id = $2")
-                        .bind(location.0)
-                        .bind(lot.id.0)
-                        .fetch_optional(&mut **tx)
-                        .await?
-                        .map_or(0, |r| r.get::<i64, _>("qty_on_hand"));
+                let available = sqlx::query(
+                    "SELECT qty_on_hand - qty_reserved AS free FROM stock_balances WHERE location_id = $1 AND lot_id = $2",
+                )
+                .bind(location.0)
+                .bind(lot.id.0)
+                .fetch_optional(&mut **tx)
+                .await?
+                .map_or(0, |r| r.get::<i64, _>("free"));
                 return Err(StoreError::Stock(StockError::Insufficient {
                     requested: -qty,
                     available,
@@ -227,6 +229,23 @@ pub(crate) async fn move_stock(
             }
         }
     };
+    append_movement(tx, org, location, lot, delta, after, meta, at).await?;
+    Ok(after)
+}
+
+/// Appends one row to the ledger. Only `move_stock` and paths that change the cached
+/// balance in the same transaction (consuming a reservation) may call it.
+#[expect(clippy::too_many_arguments, reason = "one ledger row's columns")]
+pub(crate) async fn append_movement(
+    tx: &mut Tx,
+    org: OrgId,
+    location: LocationId,
+    lot: &LotRow,
+    delta: Delta,
+    balance_after: i64,
+    meta: &MovementMeta<'_>,
+    at: i64,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO stock_movements (org_id, location_id, product_id, lot_id, kind, qty_delta, balance_after, reason, \
          ref_type, ref_id, staff_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
@@ -236,8 +255,8 @@ pub(crate) async fn move_stock(
     .bind(lot.product_id.0)
     .bind(lot.id.0)
     .bind(delta.kind().code())
-    .bind(qty)
-    .bind(after)
+    .bind(delta.qty())
+    .bind(balance_after)
     .bind(meta.reason)
     .bind(meta.ref_type)
     .bind(meta.ref_id)
@@ -245,7 +264,7 @@ pub(crate) async fn move_stock(
     .bind(at)
     .execute(&mut **tx)
     .await?;
-    Ok(after)
+    Ok(())
 }
 
 /// The lots of a product at a location that hold stock, for FEFO.
@@ -256,9 +275,10 @@ async fn lot_stock(
     product: ProductId,
 ) -> Result<Vec<(LotStock, LotRow)>> {
     let rows = sqlx::query(
-        "SELECT l.id, l.product_id, l.lot_code, l.expires_at, l.received_at, l.supplier_id, b.qty_on_hand \
+        "SELECT l.id, l.product_id, l.lot_code, l.expires_at, l.received_at, l.supplier_id, \
+         b.qty_on_hand - b.qty_reserved AS qty_free \
          FROM stock_balances b JOIN lots l ON l.id = b.lot_id \
-         WHERE b.org_id = $1 AND b.location_id = $2 AND b.product_id = $3 AND b.qty_on_hand > 0",
+         WHERE b.org_id = $1 AND b.location_id = $2 AND b.product_id = $3 AND b.qty_on_hand > b.qty_reserved",
     )
     .bind(org.0)
     .bind(location.0)
@@ -274,7 +294,7 @@ async fn lot_stock(
                     lot: lot.id,
                     expires_at_ms: lot.expires_at,
                     received_at_ms: lot.received_at,
-                    qty_on_hand: r.get("qty_on_hand"),
+                    qty_on_hand: r.get("qty_free"),
                 },
                 lot,
             )
@@ -420,9 +440,11 @@ impl Store {
         let mut tx = self.begin().await?;
         check_location(&mut tx, org, location).await?;
         let rows = sqlx::query(
-            "SELECT l.id, l.product_id, l.lot_code, l.expires_at, l.received_at, l.supplier_id, b.qty_on_hand \
+            "SELECT l.id, l.product_id, l.lot_code, l.expires_at, l.received_at, l.supplier_id, \
+             b.qty_on_hand - b.qty_reserved AS qty_free \
              FROM stock_balances b JOIN lots l ON l.id = b.lot_id \
-             WHERE b.org_id = $1 AND b.location_id = $2 AND b.qty_on_hand > 0 AND l.expires_at <= $3 ORDER BY l.id",
+             WHERE b.org_id = $1 AND b.location_id = $2 AND b.qty_on_hand > b.qty_reserved AND l.expires_at <= $3 \
+             ORDER BY l.id",
         )
         .bind(org.0)
         .bind(location.0)
@@ -438,7 +460,7 @@ impl Store {
         let mut taken = Vec::with_capacity(rows.len());
         for r in &rows {
             let lot = lot_row(r);
-            let qty: i64 = r.get("qty_on_hand");
+            let qty: i64 = r.get("qty_free");
             let delta = Delta::new(MovementKind::Waste, -qty, Some(meta.reason)).map_err(StoreError::Stock)?;
             move_stock(&mut tx, org, location, &lot, delta, &meta, at).await?;
             taken.push((lot, qty));
