@@ -132,6 +132,7 @@ impl From<StoreError> for AppError {
                 what.to_string(),
                 format!("当前状态不允许此操作（{what}）"),
             ),
+            StoreError::Refused { code, field, en, zh } => AppError::conflict(code, Some(field), en, zh),
             StoreError::Db(e) => AppError::Internal(e.to_string()),
         }
     }

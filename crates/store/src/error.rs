@@ -15,6 +15,15 @@ pub enum StoreError {
     /// The stored state does not allow this (e.g. a posted count edited again).
     #[error("state: {0}")]
     State(&'static str),
+    /// A business rule refused against stored state (points short, a coupon's limit
+    /// reached, a flash sale sold out): answered as 409 with `code`, naming `field`.
+    #[error("{code}: {en}")]
+    Refused {
+        code: &'static str,
+        field: &'static str,
+        en: String,
+        zh: String,
+    },
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }

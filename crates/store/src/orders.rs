@@ -179,7 +179,7 @@ impl Store {
                     sqlx::raw_sql("RELEASE SAVEPOINT sale").execute(&mut *tx).await?;
                     results.push(Ok(id));
                 }
-                Err(e @ (StoreError::Stock(_) | StoreError::NotFound)) => {
+                Err(e @ (StoreError::Stock(_) | StoreError::NotFound | StoreError::Refused { .. })) => {
                     sqlx::raw_sql("ROLLBACK TO SAVEPOINT sale").execute(&mut *tx).await?;
                     sqlx::raw_sql("RELEASE SAVEPOINT sale").execute(&mut *tx).await?;
                     results.push(Err(e));
