@@ -158,6 +158,7 @@ impl App {
         self.store
             .update_product(actor.org, id, &data, actor.staff, self.now())
             .await?;
+        self.refresh_labels_for(actor.org, id).await;
         Ok(self.store.product(actor.org, id).await?)
     }
 
@@ -171,6 +172,7 @@ impl App {
         self.store
             .update_product(actor.org, id, &data, actor.staff, self.now())
             .await?;
+        self.refresh_labels_for(actor.org, id).await;
         Ok(self.store.product(actor.org, id).await?)
     }
 
@@ -410,5 +412,50 @@ pub fn to_data(p: &ProductRow) -> ProductData {
         active: p.active,
         gtins: p.gtins.clone(),
         zone_ids: p.zone_ids.clone(),
+    }
+}
+
+/// What a till copies to sell offline: its store and the location it sells from, the
+/// scale-barcode layouts, and every active product with price, PLU and barcodes.
+#[derive(Debug, Clone)]
+pub struct TillSnapshot {
+    pub store: linli_store::StoreRow,
+    /// The sales floor of the store (else its first location); `None` when it has none.
+    pub location: Option<linli_store::LocationRow>,
+    pub templates: Vec<ScaleTemplate>,
+    pub catalog: linli_store::TillCatalog,
+}
+
+impl App {
+    /// The till's copy of the catalog (needs the sell permission).
+    pub async fn till_snapshot(&self, actor: &Actor) -> Result<TillSnapshot, AppError> {
+        actor.require(Permission::Sell)?;
+        let stores = self.store.stores(actor.org).await?;
+        let store = actor
+            .store
+            .and_then(|id| stores.iter().find(|s| s.id == id))
+            .or_else(|| stores.first())
+            .cloned()
+            .ok_or(AppError::NotFound)?;
+        let locations: Vec<_> = self
+            .store
+            .locations(actor.org)
+            .await?
+            .into_iter()
+            .filter(|l| l.store_id == store.id)
+            .collect();
+        let location = locations
+            .iter()
+            .find(|l| l.kind == linli_store::LocationKind::SalesFloor)
+            .or_else(|| locations.first())
+            .cloned();
+        let templates = self.scale_templates(actor).await?;
+        let catalog = self.store.till_catalog(actor.org).await?;
+        Ok(TillSnapshot {
+            store,
+            location,
+            templates,
+            catalog,
+        })
     }
 }

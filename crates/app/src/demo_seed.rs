@@ -227,8 +227,8 @@ pub async fn seed_demo(
         let total: i64 = lines.iter().map(|l| l.line_total_fen).sum();
         let method = match sale.payment {
             DemoPayment::Cash => "cash",
-            DemoPayment::WechatQr => "wechat",
-            DemoPayment::AlipayQr => "alipay",
+            DemoPayment::WechatQr => "wechat_qr",
+            DemoPayment::AlipayQr => "alipay_qr",
             DemoPayment::StoredValue => "stored_value",
             DemoPayment::Card => "card",
         };
@@ -242,8 +242,10 @@ pub async fn seed_demo(
             payments: vec![SalePayment {
                 method,
                 amount_fen: total,
+                points: 0,
             }],
             at,
+            details: Default::default(),
         });
     }
     if !day_sales.is_empty() {
@@ -273,6 +275,8 @@ pub async fn seed_demo(
         report.lots += 1;
     }
     seed_purchase_orders(app, org, store, &demo, &products, &suppliers, floor, now).await?;
+    // Shelf labels (电子价签) on the best sellers, pushed to the label simulator.
+    crate::labels::seed_demo_labels(app, org, store, &demo, &products, crate::labels::DEMO_LABELS, now).await?;
     Ok(report)
 }
 

@@ -9,10 +9,12 @@ pub mod auth;
 pub mod catalog;
 pub mod demo_seed;
 mod error;
+pub mod labels;
 pub mod loyalty;
 pub mod offers;
 pub mod orders;
 pub mod people;
+pub mod ports;
 pub mod purchasing;
 pub mod seed;
 pub mod selling;
@@ -166,13 +168,27 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     /// Group commit for sales: many tills, one flush (see `linli_store::SaleWriter`).
     pub sales: linli_store::SaleWriter,
+    /// QR payments (the built-in simulator unless a real driver is given).
+    pub payments: Arc<dyn ports::PaymentProvider>,
+    /// Text messages (the built-in simulator unless a real driver is given).
+    pub sms: Arc<dyn ports::SmsSender>,
+    /// Electronic shelf labels: the driver (the built-in simulator unless a real one is
+    /// given), live events and the push lock.
+    pub labels: labels::Labels,
 }
 
 impl App {
     /// Must be called inside a tokio runtime: it starts the sale writer.
     pub fn new(store: Store, clock: Arc<dyn Clock>) -> App {
         let sales = store.sale_writer();
-        App { store, clock, sales }
+        App {
+            store,
+            clock,
+            sales,
+            payments: Arc::new(ports::SimulatedPayments::new()),
+            sms: Arc::new(ports::SimulatedSms::new()),
+            labels: labels::Labels::simulated(),
+        }
     }
 
     pub fn now(&self) -> i64 {

@@ -398,8 +398,10 @@ async fn sales_bench(db: &crate::DbArgs, concurrency: usize, n: usize, one_by_on
                     payments: vec![SalePayment {
                         method: "cash",
                         amount_fen: 500,
+                        points: 0,
                     }],
                     at: now,
+                    details: Default::default(),
                 };
                 let t = Instant::now();
                 let r = if one_by_one {

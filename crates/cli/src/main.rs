@@ -196,6 +196,11 @@ async fn fill_demo(db: &DbArgs, app: &App, args: &DemoArgs) -> anyhow::Result<()
 
 async fn serve(app: App, listen: SocketAddr, demo: bool) -> anyhow::Result<()> {
     let router = linli_web::router(linli_web::AppState::new(app.clone(), demo));
+    // Keeps shelf labels in step with prices and promotion windows (every second).
+    let label_sweeper = linli_app::labels::spawn_sweeper(app.clone());
+    // Background work: unpaid online orders time out and give their stock back; refunds
+    // a payment provider could not make yet are retried.
+    let sweeper = app.spawn_order_sweeper(std::time::Duration::from_secs(60));
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("could not listen on {listen}"))?;
@@ -205,6 +210,8 @@ async fn serve(app: App, listen: SocketAddr, demo: bool) -> anyhow::Result<()> {
         .with_graceful_shutdown(shutdown())
         .await
         .context("the server stopped with an error")?;
+    sweeper.abort();
+    label_sweeper.abort();
     app.store.close().await;
     Ok(())
 }

@@ -67,6 +67,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_till.sql"),
         postgres: include_str!("../migrations/postgres/0005_till.sql"),
     },
+    Migration {
+        version: 6,
+        name: "labels",
+        sqlite: include_str!("../migrations/sqlite/0006_labels.sql"),
+        postgres: include_str!("../migrations/postgres/0006_labels.sql"),
+    },
 ];
 
 impl Store {

@@ -13,6 +13,7 @@ mod db;
 mod error;
 mod filter;
 mod idempotency;
+mod labels;
 mod loyalty;
 mod members;
 mod offers;
@@ -23,6 +24,7 @@ mod purchasing;
 mod staff;
 mod stock;
 mod till;
+mod till_catalog;
 mod writer;
 
 pub use audit::*;
@@ -30,12 +32,18 @@ pub use catalog::*;
 pub use db::{Backend, Store};
 pub use error::StoreError;
 pub use idempotency::*;
+pub use labels::*;
+pub use loyalty::*;
 pub use members::*;
+pub use offers::*;
+pub use online::*;
 pub use orders::*;
 pub use org::*;
 pub use purchasing::*;
 pub use staff::*;
 pub use stock::*;
+pub use till::*;
+pub use till_catalog::*;
 pub use writer::{GROUP_COMMIT_SALES_MAX, SaleWriter};
 
 /// One page of a list, and the total it came from.

@@ -5,11 +5,11 @@
 //! included: lines are allocated by FEFO at the sale's location, stock movements,
 //! order lines and payments are written in one transaction.
 
-use crate::db::{Store, Tx};
+use crate::db::{Store, Tx, opt_i64};
 use crate::error::{Result, StoreError};
-use crate::stock::{MovementMeta, allocate_in, check_location};
+use crate::stock::{ALLOCATION_RETRIES_MAX, LotRow, check_location, lot_row};
 use linli_domain::ids::{LocationId, MemberId, OrderId, OrgId, ProductId, StaffId, StoreId};
-use linli_domain::stock::MovementKind;
+use linli_domain::stock::{self, LotStock, MovementKind};
 use sqlx::Row;
 
 pub const SALE_LINES_MAX: usize = 200;
@@ -26,6 +26,55 @@ pub struct SaleLine {
 pub struct SalePayment {
     pub method: &'static str,
     pub amount_fen: i64,
+    /// Points used, for a points tender; 0 otherwise.
+    pub points: i64,
+}
+
+/// A discount as the receipt explains it.
+#[derive(Debug, Clone)]
+pub struct SaleDiscount {
+    /// promotion, coupon, member_tier, points.
+    pub source: &'static str,
+    pub source_id: Option<i64>,
+    pub label_zh: String,
+    pub label_en: String,
+    pub amount_fen: i64,
+    /// Units a flash sale (`source` "flash_sale") took from its cap; 0 otherwise.
+    pub qty: i64,
+}
+
+/// A sale's Idempotency-Key, claimed in the sale's own savepoint.
+#[derive(Debug, Clone)]
+pub struct SaleKey {
+    pub principal: String,
+    pub key: String,
+    pub request_hash: String,
+}
+
+/// What the till computed beyond the lines and payments; all optional.
+#[derive(Debug, Clone, Default)]
+pub struct SaleDetails {
+    pub subtotal_fen: i64,
+    pub discount_fen: i64,
+    pub rounding_fen: i64,
+    pub change_fen: i64,
+    pub points_earned: i64,
+    pub points_redeemed: i64,
+    pub discounts: Vec<SaleDiscount>,
+    pub shift: Option<i64>,
+    /// A sale rung up offline on this till: stock it cannot find is recorded as a
+    /// shortfall for the manager instead of refusing the sale.
+    pub offline_till: Option<String>,
+    /// Why the manager should look at this sale (e.g. `amount_mismatch`); a stock
+    /// shortfall sets `stock_short` by itself.
+    pub flag: Option<&'static str>,
+    pub key: Option<SaleKey>,
+    /// Points redeemed and earned, stored value spent: written with the sale.
+    pub member_effects: Option<crate::loyalty::SaleMemberEffects>,
+    /// The member's coupon issues the sale uses up.
+    pub coupon_issues: Vec<i64>,
+    /// (flash-sale promotion, units) taken from its cap.
+    pub flash_takes: Vec<(i64, i64)>,
 }
 
 #[derive(Debug, Clone)]
@@ -38,6 +87,23 @@ pub struct NewSale {
     pub lines: Vec<SaleLine>,
     pub payments: Vec<SalePayment>,
     pub at: i64,
+    pub details: SaleDetails,
+}
+
+/// How a sale was recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    New(OrderId),
+    /// Its Idempotency-Key was used before for the same request: this is that order.
+    Replay(OrderId),
+}
+
+impl Recorded {
+    pub fn order(self) -> OrderId {
+        match self {
+            Recorded::New(o) | Recorded::Replay(o) => o,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -48,12 +114,173 @@ pub struct SalesSummary {
     pub last_at: Option<i64>,
 }
 
+/// `($1, $2, …), ($n+1, …)` for a multi-row insert of `rows` rows of `cols` columns.
+pub(crate) fn values_placeholders(rows: usize, cols: usize) -> String {
+    let mut out = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        if r > 0 {
+            out.push_str(", ");
+        }
+        out.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                out.push_str(", ");
+            }
+            out.push('$');
+            out.push_str(&(r * cols + c + 1).to_string());
+        }
+        out.push(')');
+    }
+    out
+}
+
+/// One lot's sellable units as read for a sale.
+struct FreeLot {
+    stock: LotStock,
+    lot: LotRow,
+}
+
+/// Reads the sellable (unreserved) units of the given products at a location, one query.
+async fn free_lots(tx: &mut Tx, org: OrgId, location: LocationId, products: &[ProductId]) -> Result<Vec<FreeLot>> {
+    let list: Vec<String> = (0..products.len()).map(|i| format!("${}", i + 3)).collect();
+    let sql = format!(
+        "SELECT l.id, l.product_id, l.lot_code, l.expires_at, l.received_at, l.supplier_id, \
+         b.qty_on_hand - b.qty_reserved AS qty_free FROM stock_balances b JOIN lots l ON l.id = b.lot_id \
+         WHERE b.org_id = $1 AND b.location_id = $2 AND b.product_id IN ({}) AND b.qty_on_hand > b.qty_reserved",
+        list.join(", ")
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(org.0)
+        .bind(location.0);
+    for p in products {
+        q = q.bind(p.0);
+    }
+    let rows = q.fetch_all(&mut **tx).await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let lot = lot_row(r);
+            FreeLot {
+                stock: LotStock {
+                    lot: lot.id,
+                    expires_at_ms: lot.expires_at,
+                    received_at_ms: lot.received_at,
+                    qty_on_hand: r.get("qty_free"),
+                },
+                lot,
+            }
+        })
+        .collect())
+}
+
+/// One lot taken for one sale line.
+struct Taken {
+    line_no: usize,
+    lot: LotRow,
+    qty: i64,
+    balance_after: i64,
+}
+
+/// Takes every line's units by FEFO with one read of the lots and one conditional
+/// update per lot touched. Lines are served in product order, so two tills never lock
+/// the same rows in opposite orders. Offline sales take what there is and report the
+/// rest as shortfalls; online sales are refused whole.
+async fn take_lines(
+    tx: &mut Tx,
+    org: OrgId,
+    sale: &NewSale,
+    offline: bool,
+) -> Result<(Vec<Taken>, Vec<(ProductId, i64)>)> {
+    let mut products: Vec<ProductId> = sale.lines.iter().map(|l| l.product).collect();
+    products.sort();
+    products.dedup();
+    let mut order: Vec<usize> = (0..sale.lines.len()).collect();
+    order.sort_by_key(|&i| (sale.lines[i].product, i));
+    for _ in 0..ALLOCATION_RETRIES_MAX {
+        let mut lots = free_lots(tx, org, sale.location, &products).await?;
+        let mut taken: Vec<Taken> = Vec::new();
+        let mut short: Vec<(ProductId, i64)> = Vec::new();
+        let mut lost_race = false;
+        'lines: for &i in &order {
+            let line = &sale.lines[i];
+            let stocks: Vec<LotStock> = lots
+                .iter()
+                .filter(|f| f.lot.product_id == line.product && f.stock.qty_on_hand > 0)
+                .map(|f| f.stock.clone())
+                .collect();
+            let sellable: i64 = stocks
+                .iter()
+                .filter(|s| s.is_sellable(sale.at))
+                .map(|s| s.qty_on_hand)
+                .sum();
+            let want = if offline { line.qty.min(sellable) } else { line.qty };
+            if want < line.qty {
+                short.push((line.product, line.qty - want));
+            }
+            if want == 0 {
+                continue;
+            }
+            let takes = stock::fefo_allocate(&stocks, want, sale.at).map_err(StoreError::Stock)?;
+            for t in takes {
+                let row = sqlx::query(
+                    "UPDATE stock_balances SET qty_on_hand = qty_on_hand - $1 WHERE org_id = $2 AND location_id = $3 \
+                     AND lot_id = $4 AND qty_on_hand - qty_reserved >= $1 RETURNING qty_on_hand",
+                )
+                .bind(t.qty)
+                .bind(org.0)
+                .bind(sale.location.0)
+                .bind(t.lot.0)
+                .fetch_optional(&mut **tx)
+                .await?;
+                let Some(row) = row else {
+                    lost_race = true;
+                    break 'lines;
+                };
+                let free = lots
+                    .iter_mut()
+                    .find(|f| f.lot.id == t.lot)
+                    .expect("FEFO takes only lots it was given");
+                free.stock.qty_on_hand -= t.qty;
+                taken.push(Taken {
+                    line_no: i,
+                    lot: free.lot.clone(),
+                    qty: t.qty,
+                    balance_after: row.get("qty_on_hand"),
+                });
+            }
+        }
+        if !lost_race {
+            return Ok((taken, short));
+        }
+        // Another transaction took units since we read them (PostgreSQL): give back what
+        // this attempt took and read again.
+        for t in &taken {
+            sqlx::query(
+                "UPDATE stock_balances SET qty_on_hand = qty_on_hand + $1 WHERE location_id = $2 AND lot_id = $3",
+            )
+            .bind(t.qty)
+            .bind(sale.location.0)
+            .bind(t.lot.id.0)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Err(StoreError::State("stock kept changing under this sale; try again"))
+}
+
 async fn record_sale_in(tx: &mut Tx, org: OrgId, sale: &NewSale) -> Result<OrderId> {
     assert!(sale.lines.len() <= SALE_LINES_MAX, "the app bounds sale lines");
-    let total: i64 = sale.lines.iter().map(|l| l.line_total_fen).sum();
+    let d = &sale.details;
+    let offline = d.offline_till.is_some();
+    let (taken, short) = take_lines(tx, org, sale, offline).await?;
+    // What was due: the lines' total plus the 抹零 line (negative when fen are given away).
+    let total: i64 = sale.lines.iter().map(|l| l.line_total_fen).sum::<i64>() + d.rounding_fen;
+    let flag = if short.is_empty() { d.flag } else { Some("stock_short") };
     let id: i64 = sqlx::query(
         "INSERT INTO orders (org_id, store_id, location_id, number, channel, status, member_id, staff_id, total_fen, \
-         created_at, completed_at) VALUES ($1, $2, $3, NULL, $4, 'completed', $5, $6, $7, $8, $8) RETURNING id",
+         created_at, completed_at, subtotal_fen, discount_fen, rounding_fen, change_fen, points_earned, points_redeemed, \
+         shift_id, offline_till, flag) \
+         VALUES ($1, $2, $3, NULL, $4, 'completed', $5, $6, $7, $8, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
     )
     .bind(org.0)
     .bind(sale.store.0)
@@ -63,86 +290,289 @@ async fn record_sale_in(tx: &mut Tx, org: OrgId, sale: &NewSale) -> Result<Order
     .bind(sale.staff.map(|s| s.0))
     .bind(total)
     .bind(sale.at)
+    .bind(if d.subtotal_fen == 0 { total - d.rounding_fen } else { d.subtotal_fen })
+    .bind(d.discount_fen)
+    .bind(d.rounding_fen)
+    .bind(d.change_fen)
+    .bind(d.points_earned)
+    .bind(d.points_redeemed)
+    .bind(d.shift)
+    .bind(d.offline_till.as_deref())
+    .bind(flag)
     .fetch_one(&mut **tx)
     .await?
     .get("id");
-    sqlx::query("UPDATE orders SET number = $1 WHERE id = $2")
-        .bind(format!("S{id:08}"))
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-    let meta = MovementMeta {
-        reason: "",
-        ref_type: "order",
-        ref_id: Some(id),
-        staff: sale.staff,
-    };
-    // Lock stock rows in one global order (by product), so two tills selling the same
-    // products in a different order cannot deadlock on PostgreSQL.
-    let mut lines: Vec<&SaleLine> = sale.lines.iter().collect();
-    lines.sort_by_key(|l| l.product);
-    for line in lines {
-        let taken = allocate_in(
-            tx,
-            org,
-            sale.location,
-            line.product,
-            line.qty,
-            MovementKind::Sale,
-            &meta,
-            sale.at,
-        )
-        .await?;
-        // One order line per lot, so a recall finds every buyer of a lot; the total is split by quantity.
+    if !taken.is_empty() {
+        let sql = format!(
+            "INSERT INTO stock_movements (org_id, location_id, product_id, lot_id, kind, qty_delta, balance_after, reason, \
+             ref_type, ref_id, staff_id, at) VALUES {}",
+            values_placeholders(taken.len(), 12)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+        for t in &taken {
+            q = q
+                .bind(org.0)
+                .bind(sale.location.0)
+                .bind(t.lot.product_id.0)
+                .bind(t.lot.id.0)
+                .bind(MovementKind::Sale.code())
+                .bind(-t.qty)
+                .bind(t.balance_after)
+                .bind("fefo")
+                .bind("order")
+                .bind(Some(id))
+                .bind(sale.staff.map(|s| s.0))
+                .bind(sale.at);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    // One order line per lot, so a recall finds every buyer of a lot; the line total is
+    // split by quantity, the last lot taking the remainder. Units an offline sale could
+    // not find stay on a line without a lot.
+    let mut rows: Vec<(usize, Option<i64>, i64, i64)> = Vec::with_capacity(taken.len() + short.len());
+    for (i, line) in sale.lines.iter().enumerate() {
+        let parts: Vec<&Taken> = taken.iter().filter(|t| t.line_no == i).collect();
+        let found: i64 = parts.iter().map(|t| t.qty).sum();
         let mut left_fen = line.line_total_fen;
-        let n = taken.len();
-        for (i, (lot, qty)) in taken.iter().enumerate() {
-            let part = if i + 1 == n {
+        let mut left_qty = line.qty;
+        for t in &parts {
+            let part = if left_qty == t.qty {
                 left_fen
             } else {
-                line.line_total_fen * qty / line.qty
+                line.line_total_fen * t.qty / line.qty
             };
+            rows.push((i, Some(t.lot.id.0), t.qty, part));
             left_fen -= part;
-            sqlx::query(
-                "INSERT INTO order_lines (org_id, order_id, product_id, lot_id, qty, unit_price_fen, line_total_fen) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
+            left_qty -= t.qty;
+        }
+        if found < line.qty {
+            rows.push((i, None, line.qty - found, left_fen));
+        }
+    }
+    let sql = format!(
+        "INSERT INTO order_lines (org_id, order_id, product_id, lot_id, qty, unit_price_fen, line_total_fen, line_no) \
+         VALUES {}",
+        values_placeholders(rows.len(), 8)
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+    for (i, lot, qty, part) in &rows {
+        let line = &sale.lines[*i];
+        q = q
             .bind(org.0)
             .bind(id)
             .bind(line.product.0)
-            .bind(lot.id.0)
+            .bind(*lot)
             .bind(*qty)
             .bind(line.unit_price_fen)
-            .bind(part)
-            .execute(&mut **tx)
-            .await?;
+            .bind(*part)
+            .bind(i64::try_from(*i).expect("lines are bounded") + 1);
+    }
+    q.execute(&mut **tx).await?;
+    if !sale.payments.is_empty() {
+        let sql = format!(
+            "INSERT INTO order_payments (org_id, order_id, method, amount_fen, points) VALUES {}",
+            values_placeholders(sale.payments.len(), 5)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+        for p in &sale.payments {
+            q = q.bind(org.0).bind(id).bind(p.method).bind(p.amount_fen).bind(p.points);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    if !d.discounts.is_empty() {
+        let sql = format!(
+            "INSERT INTO order_discounts (org_id, order_id, source, source_id, label_zh, label_en, amount_fen, qty) \
+             VALUES {}",
+            values_placeholders(d.discounts.len(), 8)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+        for x in &d.discounts {
+            q = q
+                .bind(org.0)
+                .bind(id)
+                .bind(x.source)
+                .bind(x.source_id)
+                .bind(x.label_zh.as_str())
+                .bind(x.label_en.as_str())
+                .bind(x.amount_fen)
+                .bind(x.qty);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    // The money side commits with the goods or not at all: a member short of points,
+    // a coupon used meanwhile or a flash sale sold out refuses the whole sale.
+    if let Some(e) = &d.member_effects {
+        crate::loyalty::apply_sale_effects_in(tx, org, OrderId(id), e, sale.at).await?;
+    }
+    if !d.coupon_issues.is_empty() {
+        let member = sale.member.ok_or(StoreError::State("coupons need a member"))?;
+        for issue in &d.coupon_issues {
+            crate::offers::use_coupon_in(tx, org, member, *issue, OrderId(id), sale.at).await?;
         }
     }
-    for p in &sale.payments {
-        sqlx::query("INSERT INTO order_payments (org_id, order_id, method, amount_fen) VALUES ($1, $2, $3, $4)")
-            .bind(org.0)
-            .bind(id)
-            .bind(p.method)
-            .bind(p.amount_fen)
-            .execute(&mut **tx)
-            .await?;
+    for (promotion, qty) in &d.flash_takes {
+        crate::offers::take_flash_quota_in(tx, org, *promotion, *qty).await?;
+    }
+    if !short.is_empty() {
+        let sql = format!(
+            "INSERT INTO sale_shortfalls (org_id, order_id, product_id, qty) VALUES {}",
+            values_placeholders(short.len(), 4)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+        for (p, qty) in &short {
+            q = q.bind(org.0).bind(id).bind(p.0).bind(*qty);
+        }
+        q.execute(&mut **tx).await?;
     }
     Ok(OrderId(id))
+}
+
+/// What a key already stands for.
+enum KeyState {
+    Free,
+    Order(OrderId),
+    Mismatch,
+    InProgress,
+}
+
+async fn key_state(tx: &mut Tx, org: OrgId, key: &SaleKey) -> Result<KeyState> {
+    let row = sqlx::query(
+        "SELECT request_hash, order_id, status_code FROM idempotency_keys WHERE org_id = $1 AND principal = $2 AND idem_key = $3",
+    )
+    .bind(org.0)
+    .bind(&key.principal)
+    .bind(&key.key)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(match row {
+        None => KeyState::Free,
+        Some(r) if r.get::<String, _>("request_hash") != key.request_hash => KeyState::Mismatch,
+        Some(r) => match opt_i64(&r, "order_id") {
+            Some(o) => KeyState::Order(OrderId(o)),
+            None => KeyState::InProgress,
+        },
+    })
+}
+
+impl Store {
+    /// What a sale's key already stands for, read before the sale is priced: a replay
+    /// answers with its order even when the sale could no longer be priced the same way
+    /// (its coupon used, its flash sale over). `None` when the key is new.
+    pub async fn sale_key_state(&self, org: OrgId, key: &SaleKey) -> Result<Option<Result<Recorded>>> {
+        let mut conn = self.pool.acquire().await?;
+        let row = sqlx::query(
+            "SELECT request_hash, order_id FROM idempotency_keys WHERE org_id = $1 AND principal = $2 AND idem_key = $3",
+        )
+        .bind(org.0)
+        .bind(&key.principal)
+        .bind(&key.key)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let state = match row {
+            None => KeyState::Free,
+            Some(r) if r.get::<String, _>("request_hash") != key.request_hash => KeyState::Mismatch,
+            Some(r) => opt_i64(&r, "order_id").map_or(KeyState::InProgress, |o| KeyState::Order(OrderId(o))),
+        };
+        Ok(key_refusal(state))
+    }
+}
+
+fn key_refusal(state: KeyState) -> Option<Result<Recorded>> {
+    match state {
+        KeyState::Free => None,
+        KeyState::Order(o) => Some(Ok(Recorded::Replay(o))),
+        KeyState::Mismatch => Some(Err(StoreError::Refused {
+            code: "idempotency_key_reused",
+            field: "Idempotency-Key",
+            en: "this Idempotency-Key was used for a different request".into(),
+            zh: "此 Idempotency-Key 已用于另一个不同的请求".into(),
+        })),
+        KeyState::InProgress => Some(Err(StoreError::Refused {
+            code: "idempotency_in_progress",
+            field: "Idempotency-Key",
+            en: "a request with this Idempotency-Key is still being processed".into(),
+            zh: "使用此 Idempotency-Key 的请求仍在处理中".into(),
+        })),
+    }
+}
+
+/// Records one sale inside its own savepoint of `tx`: the sale, its stock, and its
+/// Idempotency-Key commit together or not at all. A key used before answers with the
+/// order it made (a replay), whatever the stock says now.
+async fn record_one(tx: &mut Tx, org: OrgId, sale: &NewSale) -> Result<Result<Recorded>> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match record_one_attempt(tx, org, sale).await {
+            // A deadlock or serialization failure inside the savepoint (PostgreSQL with
+            // several writers) undoes this sale only: run it again.
+            Err(StoreError::Db(e)) if crate::db::is_retryable(&e) && attempt < crate::db::RETRIES_MAX => {
+                tracing::debug!(attempt, error = %e, "retrying a sale inside its batch");
+                sqlx::raw_sql("ROLLBACK TO SAVEPOINT sale").execute(&mut **tx).await?;
+                sqlx::raw_sql("RELEASE SAVEPOINT sale").execute(&mut **tx).await?;
+            }
+            other => return other,
+        }
+    }
+}
+
+async fn record_one_attempt(tx: &mut Tx, org: OrgId, sale: &NewSale) -> Result<Result<Recorded>> {
+    sqlx::raw_sql("SAVEPOINT sale").execute(&mut **tx).await?;
+    let recorded = async {
+        check_location(tx, org, sale.location).await?;
+        let id = record_sale_in(tx, org, sale).await?;
+        if let Some(key) = &sale.details.key {
+            let claimed = sqlx::query(
+                "INSERT INTO idempotency_keys (org_id, principal, idem_key, request_hash, status_code, created_at, order_id) \
+                 VALUES ($1, $2, $3, $4, 201, $5, $6) ON CONFLICT (org_id, principal, idem_key) DO NOTHING",
+            )
+            .bind(org.0)
+            .bind(&key.principal)
+            .bind(&key.key)
+            .bind(&key.request_hash)
+            .bind(sale.at)
+            .bind(id.0)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+            if claimed == 0 {
+                return Err(StoreError::State("key taken"));
+            }
+        }
+        Ok(id)
+    }
+    .await;
+    match recorded {
+        Ok(id) => {
+            sqlx::raw_sql("RELEASE SAVEPOINT sale").execute(&mut **tx).await?;
+            Ok(Ok(Recorded::New(id)))
+        }
+        Err(e @ (StoreError::Stock(_) | StoreError::NotFound | StoreError::Refused { .. } | StoreError::State(_))) => {
+            sqlx::raw_sql("ROLLBACK TO SAVEPOINT sale").execute(&mut **tx).await?;
+            sqlx::raw_sql("RELEASE SAVEPOINT sale").execute(&mut **tx).await?;
+            if let Some(key) = &sale.details.key
+                && let Some(answer) = key_refusal(key_state(tx, org, key).await?)
+            {
+                return Ok(answer);
+            }
+            Ok(Err(e))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 impl Store {
     /// Records one completed sale atomically; refuses (and writes nothing) if any line
     /// cannot be served from sellable stock.
-    pub async fn record_sale(&self, org: OrgId, sale: &NewSale) -> Result<OrderId> {
+    pub async fn record_sale(&self, org: OrgId, sale: &NewSale) -> Result<Recorded> {
         let mut attempt = 0;
         loop {
             attempt += 1;
             let outcome = async {
                 let mut tx = self.begin().await?;
-                check_location(&mut tx, org, sale.location).await?;
-                let id = record_sale_in(&mut tx, org, sale).await?;
+                let recorded = record_one(&mut tx, org, sale).await?;
                 tx.commit().await?;
-                Ok(id)
+                recorded
             }
             .await;
             match outcome {
@@ -157,35 +587,19 @@ impl Store {
     /// Records many sales in one transaction through the same path (demo history,
     /// offline-queue replays). Each sale is its own savepoint: a refused sale is
     /// skipped and reported, the others are kept.
-    pub async fn record_sales(&self, org: OrgId, sales: &[NewSale]) -> Result<Vec<Result<OrderId>>> {
+    pub async fn record_sales(&self, org: OrgId, sales: &[NewSale]) -> Result<Vec<Result<Recorded>>> {
         let batch: Vec<(OrgId, &NewSale)> = sales.iter().map(|s| (org, s)).collect();
         self.record_batch(&batch).await
     }
 
     /// One transaction, one commit (one fsync) for sales of any organisations; each sale
-    /// in its own savepoint. A refused sale (stock, unknown location) is rolled back
-    /// alone; any other error rolls back the whole batch.
-    pub(crate) async fn record_batch(&self, batch: &[(OrgId, &NewSale)]) -> Result<Vec<Result<OrderId>>> {
+    /// in its own savepoint. A refused sale (stock, unknown location, a rule) is rolled
+    /// back alone; any other error rolls back the whole batch.
+    pub(crate) async fn record_batch(&self, batch: &[(OrgId, &NewSale)]) -> Result<Vec<Result<Recorded>>> {
         let mut tx = self.begin().await?;
         let mut results = Vec::with_capacity(batch.len());
         for (org, sale) in batch {
-            sqlx::raw_sql("SAVEPOINT sale").execute(&mut *tx).await?;
-            let recorded = match check_location(&mut tx, *org, sale.location).await {
-                Ok(()) => record_sale_in(&mut tx, *org, sale).await,
-                Err(e) => Err(e),
-            };
-            match recorded {
-                Ok(id) => {
-                    sqlx::raw_sql("RELEASE SAVEPOINT sale").execute(&mut *tx).await?;
-                    results.push(Ok(id));
-                }
-                Err(e @ (StoreError::Stock(_) | StoreError::NotFound | StoreError::Refused { .. })) => {
-                    sqlx::raw_sql("ROLLBACK TO SAVEPOINT sale").execute(&mut *tx).await?;
-                    sqlx::raw_sql("RELEASE SAVEPOINT sale").execute(&mut *tx).await?;
-                    results.push(Err(e));
-                }
-                Err(e) => return Err(e),
-            }
+            results.push(record_one(&mut tx, *org, sale).await?);
         }
         tx.commit().await?;
         Ok(results)

@@ -17,7 +17,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 /// How often an allocation re-reads lots after losing a race before giving up.
-const ALLOCATION_RETRIES_MAX: usize = 8;
+pub(crate) const ALLOCATION_RETRIES_MAX: usize = 8;
 pub const STOCK_COUNT_LINES_MAX: usize = 2000;
 
 #[derive(Debug, Clone)]
@@ -116,7 +116,7 @@ pub struct StockCountLine {
     pub counted: i64,
 }
 
-fn lot_row(r: &AnyRow) -> LotRow {
+pub(crate) fn lot_row(r: &AnyRow) -> LotRow {
     LotRow {
         id: LotId(r.get("id")),
         product_id: ProductId(r.get("product_id")),
@@ -235,7 +235,6 @@ pub(crate) async fn move_stock(
 
 /// Appends one row to the ledger. Only `move_stock` and paths that change the cached
 /// balance in the same transaction (consuming a reservation) may call it.
-#[expect(clippy::too_many_arguments, reason = "one ledger row's columns")]
 pub(crate) async fn append_movement(
     tx: &mut Tx,
     org: OrgId,

@@ -10,8 +10,8 @@
 
 use crate::db::Store;
 use crate::error::{Result, StoreError};
-use crate::orders::NewSale;
-use linli_domain::ids::{OrderId, OrgId};
+use crate::orders::{NewSale, Recorded};
+use linli_domain::ids::OrgId;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::{mpsc, oneshot};
@@ -24,7 +24,7 @@ const QUEUE_MAX: usize = 4096;
 struct Job {
     org: OrgId,
     sale: NewSale,
-    reply: oneshot::Sender<Result<OrderId>>,
+    reply: oneshot::Sender<Result<Recorded>>,
 }
 
 /// A handle to the group-commit writer. Cheap to clone; the writer task ends when
@@ -47,56 +47,80 @@ impl std::fmt::Debug for Job {
     }
 }
 
+/// Writer tasks per backend. SQLite has one writer at a time whatever we do; on
+/// PostgreSQL, while one batch waits for its commit's flush, another can be written
+/// (sales lock their stock rows in product order, and a sale that loses a deadlock is
+/// retried inside its own savepoint).
+const fn writers_for(backend: crate::db::Backend) -> usize {
+    match backend {
+        crate::db::Backend::Sqlite => 1,
+        crate::db::Backend::Postgres => 4,
+    }
+}
+
 impl Store {
     /// Starts the group-commit writer for sales on the current tokio runtime.
     pub fn sale_writer(&self) -> SaleWriter {
-        let (jobs, mut queue) = mpsc::channel::<Job>(QUEUE_MAX);
+        let (jobs, queue) = mpsc::channel::<Job>(QUEUE_MAX);
+        let queue = Arc::new(tokio::sync::Mutex::new(queue));
         let stats = Arc::new(Stats::default());
-        let store = self.clone();
-        let task_stats = stats.clone();
-        tokio::spawn(async move {
-            let mut batch: Vec<Job> = Vec::with_capacity(GROUP_COMMIT_SALES_MAX);
-            while let Some(first) = queue.recv().await {
-                batch.push(first);
-                while batch.len() < GROUP_COMMIT_SALES_MAX {
-                    match queue.try_recv() {
-                        Ok(job) => batch.push(job),
-                        Err(_) => break,
-                    }
-                }
-                let sales: Vec<(OrgId, &NewSale)> = batch.iter().map(|j| (j.org, &j.sale)).collect();
-                let outcome = store.record_batch(&sales).await;
-                task_stats.commits.fetch_add(1, Ordering::Relaxed);
-                match outcome {
-                    Ok(results) => {
-                        task_stats
-                            .sales
-                            .fetch_add(results.iter().filter(|r| r.is_ok()).count() as u64, Ordering::Relaxed);
-                        for (job, result) in batch.drain(..).zip(results) {
-                            // A caller that gave up waiting is no reason to stop.
-                            let _ = job.reply.send(result);
+        for _ in 0..writers_for(self.backend()) {
+            let store = self.clone();
+            let task_stats = stats.clone();
+            let queue = queue.clone();
+            tokio::spawn(async move {
+                let mut batch: Vec<Job> = Vec::with_capacity(GROUP_COMMIT_SALES_MAX);
+                loop {
+                    {
+                        // Take whatever has queued up; the next writer waits here meanwhile.
+                        let mut q = queue.lock().await;
+                        let Some(first) = q.recv().await else { break };
+                        batch.push(first);
+                        while batch.len() < GROUP_COMMIT_SALES_MAX {
+                            match q.try_recv() {
+                                Ok(job) => batch.push(job),
+                                Err(_) => break,
+                            }
                         }
                     }
-                    Err(e) => {
-                        // Nothing of this batch was committed: every caller hears so and may retry.
-                        let message = e.to_string();
-                        tracing::error!(error = %message, sales = batch.len(), "group commit failed");
-                        for job in batch.drain(..) {
-                            let _ = job
-                                .reply
-                                .send(Err(StoreError::State("the sale was not saved; try again")));
-                        }
-                    }
+                    write_batch(&store, &task_stats, &mut batch).await;
                 }
-            }
-        });
+            });
+        }
         SaleWriter { jobs, stats }
+    }
+}
+
+async fn write_batch(store: &Store, stats: &Stats, batch: &mut Vec<Job>) {
+    let sales: Vec<(OrgId, &NewSale)> = batch.iter().map(|j| (j.org, &j.sale)).collect();
+    let outcome = store.record_batch(&sales).await;
+    stats.commits.fetch_add(1, Ordering::Relaxed);
+    match outcome {
+        Ok(results) => {
+            stats
+                .sales
+                .fetch_add(results.iter().filter(|r| r.is_ok()).count() as u64, Ordering::Relaxed);
+            for (job, result) in batch.drain(..).zip(results) {
+                // A caller that gave up waiting is no reason to stop.
+                let _ = job.reply.send(result);
+            }
+        }
+        Err(e) => {
+            // Nothing of this batch was committed: every caller hears so and may retry.
+            let message = e.to_string();
+            tracing::error!(error = %message, sales = batch.len(), "group commit failed");
+            for job in batch.drain(..) {
+                let _ = job
+                    .reply
+                    .send(Err(StoreError::State("the sale was not saved; try again")));
+            }
+        }
     }
 }
 
 impl SaleWriter {
     /// Records one sale; returns once it is committed (or refused).
-    pub async fn record(&self, org: OrgId, sale: NewSale) -> Result<OrderId> {
+    pub async fn record(&self, org: OrgId, sale: NewSale) -> Result<Recorded> {
         let (reply, answer) = oneshot::channel();
         self.jobs
             .send(Job { org, sale, reply })

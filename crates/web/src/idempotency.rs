@@ -20,6 +20,19 @@ use linli_store::Claim;
 use sha2::{Digest, Sha256};
 
 pub const HEADER: &str = "idempotency-key";
+
+/// A till sale's key and request hash, handed to the sale handler: sales claim their
+/// key inside the sale's own commit (see `linli_store::SaleKey`), not here.
+#[derive(Debug, Clone)]
+pub struct SaleKeyRequest {
+    pub key: String,
+    pub request_hash: String,
+}
+
+/// Requests whose handler claims the key itself, in the same commit as its effect.
+fn keyed_by_handler(method: &Method, path: &str) -> bool {
+    method == Method::POST && path == "/api/v1/sales"
+}
 pub const KEY_CHARS_MAX: usize = 128;
 /// Responses larger than this are not stored (the key then answers 409 on replay).
 const STORED_RESPONSE_BYTES_MAX: usize = 1024 * 1024;
@@ -66,6 +79,13 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     // Keys belong to a signed-in caller. Anonymous requests (signing in) run as they
     // are: their responses carry session tokens, which must never be stored.
     let (org, principal): (OrgId, String) = match token_of(&parts) {
+        // A resident's keys are per member (crate::resident).
+        Some((token, false)) if crate::resident::is_resident_token(&token) => {
+            match crate::resident::principal(&state, &mut parts, &token).await {
+                Ok(p) => p,
+                Err(e) => return e.into_response(),
+            }
+        }
         Some((token, _)) => match state.app.authenticate(&token).await {
             Ok(a) => {
                 let p = (a.actor.org, a.actor.principal());
@@ -77,6 +97,13 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         None => return next.run(Request::from_parts(parts, Body::from(body))).await,
     };
     let hash = request_hash(&parts.method, parts.uri.path(), &body);
+    if keyed_by_handler(&parts.method, parts.uri.path()) {
+        parts.extensions.insert(SaleKeyRequest {
+            key,
+            request_hash: hash,
+        });
+        return next.run(Request::from_parts(parts, Body::from(body))).await;
+    }
     let now = state.app.now();
     let claim = match state
         .app

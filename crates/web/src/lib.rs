@@ -9,6 +9,7 @@ mod extract;
 mod i18n;
 mod idempotency;
 mod limiter;
+mod resident;
 
 pub use error::ApiError;
 pub use extract::{Auth, Json};

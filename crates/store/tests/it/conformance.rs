@@ -439,8 +439,10 @@ pub async fn fefo_sale_skips_expired_lots_and_takes_earliest_first(s: Store) {
         payments: vec![SalePayment {
             method: "cash",
             amount_fen: 2000,
+            points: 0,
         }],
         at: now,
+        details: Default::default(),
     };
     s.record_sale(o.org, &sale).await.unwrap();
     let bal = s
@@ -507,6 +509,7 @@ pub async fn refused_sale_writes_nothing(s: Store) {
         ],
         payments: vec![],
         at: T0,
+        details: Default::default(),
     };
     assert!(matches!(s.record_sale(o.org, &sale).await, Err(StoreError::Stock(_))));
     assert_eq!(
@@ -756,8 +759,10 @@ pub async fn batch_of_sales_skips_the_refused_one_and_keeps_the_rest(s: Store) {
         payments: vec![SalePayment {
             method: "wechat",
             amount_fen: 500 * qty,
+            points: 0,
         }],
         at: T0,
+        details: Default::default(),
     };
     let results = s.record_sales(o.org, &[sale(2), sale(5), sale(1)]).await.unwrap();
     assert_eq!(
@@ -852,8 +857,10 @@ pub async fn concurrent_sales_at_the_same_instant_get_distinct_numbers(s: Store)
                     payments: vec![SalePayment {
                         method: "cash",
                         amount_fen: 500,
+                        points: 0,
                     }],
                     at: T0,
+                    details: Default::default(),
                 };
                 s.record_sale(o.org, &sale).await
             })
@@ -861,7 +868,7 @@ pub async fn concurrent_sales_at_the_same_instant_get_distinct_numbers(s: Store)
         .collect();
     let mut ids = Vec::new();
     for t in tasks {
-        ids.push(t.await.unwrap().expect("every sale lands"));
+        ids.push(t.await.unwrap().expect("every sale lands").order());
     }
     ids.sort();
     ids.dedup();
@@ -886,8 +893,10 @@ fn one_unit(o: &Org, p: linli_domain::ids::ProductId) -> NewSale {
         payments: vec![SalePayment {
             method: "wechat",
             amount_fen: 500,
+            points: 0,
         }],
         at: T0,
+        details: Default::default(),
     }
 }
 
@@ -970,6 +979,7 @@ pub async fn concurrent_sales_of_the_same_products_in_opposite_orders_all_land(s
                     lines: vec![line(first), line(second)],
                     payments: vec![],
                     at: T0,
+                    details: Default::default(),
                 };
                 s.record_sale(o.org, &sale).await
             })

@@ -31,3 +31,9 @@ macro_rules! on_both_backends {
 
 mod conformance;
 mod fixtures;
+mod till;
+mod till_catalog;
+mod offers;
+mod loyalty;
+mod online;
+mod labels;

@@ -2,6 +2,7 @@
 //! OpenAPI 3.1 document. Conventions (paging, errors, idempotency) are in docs/api.md.
 
 pub mod docs;
+mod labels;
 mod loyalty;
 mod offers;
 mod orders;
@@ -133,13 +134,13 @@ pub fn router() -> (axum::Router<AppState>, OpenApi) {
         .routes(routes!(get_po))
         .routes(routes!(po_action))
         .routes(routes!(create_receipt))
-        .routes(routes!(create_sale))
         .routes(routes!(list_staff, create_staff))
         .routes(routes!(update_staff))
         .routes(routes!(list_members))
         .routes(routes!(export_members))
         .routes(routes!(list_buildings))
         .routes(routes!(audit_log))
+        .merge(labels::routes())
         .merge(loyalty::routes())
         .merge(offers::routes())
         .merge(orders::routes())
@@ -712,47 +713,6 @@ async fn create_receipt(State(s): State<AppState>, Auth(a): Auth, Json(i): Json<
         StatusCode::CREATED,
         axum::Json(Receipt::from(s.app.receive(&a.actor, input).await?)),
     ))
-}
-
-/// Rings up a till sale: prices the lines, settles the payments (split payments, 抹零,
-/// change) and records the sale through the group-commit writer; stock leaves by FEFO.
-#[utoipa::path(post, path = "/api/v1/sales", tag = "selling", security(("bearer" = [])), request_body = SaleInput, responses((status = 201, body = Sale), Errors))]
-async fn create_sale(State(s): State<AppState>, Auth(a): Auth, Json(i): Json<SaleInput>) -> R<impl IntoResponse> {
-    let input = linli_app::selling::SellInput {
-        location_id: i.location_id,
-        lines: i
-            .lines
-            .into_iter()
-            .map(|l| linli_app::selling::SellLine {
-                product_id: l.product_id,
-                code: l.code,
-                qty: l.qty,
-            })
-            .collect(),
-        payments: i.payments.into_iter().map(|p| (p.tender, p.amount_fen)).collect(),
-        rounding: i.rounding,
-    };
-    let sold = s.app.sell(&a.actor, input).await?;
-    let st = &sold.settlement;
-    let out = Sale {
-        order_id: sold.order.0,
-        subtotal_fen: sold.subtotal_fen,
-        total_fen: sold.total_fen,
-        due_fen: st.due_fen,
-        rounding_fen: st.rounding_fen,
-        paid_fen: st.paid_fen,
-        change_fen: st.change_fen,
-        lines: sold
-            .lines
-            .iter()
-            .map(|(p, q, t)| SoldLine {
-                product_id: p.0,
-                qty: *q,
-                total_fen: *t,
-            })
-            .collect(),
-    };
-    Ok((StatusCode::CREATED, axum::Json(out)))
 }
 
 /// Staff of the organisation (owner and manager).

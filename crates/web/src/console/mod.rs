@@ -11,9 +11,12 @@
 
 mod auth;
 mod catalog;
+mod labels;
+mod offers;
 mod people;
 mod purchasing;
 mod stock;
+mod till;
 
 use crate::extract::{SESSION_COOKIE, constant_time_eq, cookie};
 use crate::{AppState, Lang};
@@ -88,11 +91,26 @@ pub fn router() -> axum::Router<AppState> {
         )
         .route("/purchase-orders/{id}", get(purchasing::detail))
         .route("/purchase-orders/{id}/action", post(purchasing::action))
+        .route("/labels", get(labels::page).post(labels::bind))
+        .route("/labels/sync", post(labels::sync))
+        .route("/labels/{id}/simulate", post(labels::simulate))
+        .route("/labels/{id}/unbind", post(labels::unbind))
+        .route("/offers", get(offers::page))
+        .route("/offers/coupons", post(offers::create_coupon))
+        .route("/offers/coupons/{id}/end", post(offers::end_coupon))
+        .route("/offers/coupons/{id}/issue", post(offers::issue_coupon))
+        .route("/offers/promotions", post(offers::create_promotion))
+        .route("/offers/promotions/{id}/end", post(offers::end_promotion))
         .route("/members", get(people::members))
+        .route("/members/{id}", get(people::member))
         .route("/staff", get(people::staff).post(people::create_staff))
         .route("/staff/{id}", post(people::update_staff))
         .route("/audit", get(people::audit))
-        .route("/till", get(|s: Session| async move { placeholder(s, "nav.till") }))
+        .route("/till", get(till::page))
+        .route("/till/catalog.json", get(till::catalog))
+        .route("/till-sw.js", get(till::service_worker))
+        .route("/static/till.js", get(till::script))
+        .route("/static/till.css", get(till::style))
         .route("/shop", get(|s: Session| async move { placeholder(s, "nav.shop") }))
         .route(
             "/services",
@@ -302,6 +320,8 @@ fn nav(lang: Lang, role: Role, path: &str) -> Vec<NavGroup> {
         ("/purchase-orders", "nav.purchase_orders", ReceiveGoods),
         ("/counts", "nav.counts", CountStock),
         ("/alerts", "nav.alerts", ViewCatalog),
+        ("/offers", "nav.offers", ViewCatalog),
+        ("/labels", "nav.labels", ViewCatalog),
     ] {
         if may(p) {
             store.push(item(href, key, false));
@@ -328,7 +348,7 @@ fn nav(lang: Lang, role: Role, path: &str) -> Vec<NavGroup> {
         ("/open", "nav.open", ManageStaff),
     ] {
         if may(p) {
-            later.push(item(href, key, true));
+            later.push(item(href, key, href != "/till"));
         }
     }
     later.push(NavItem {

@@ -1361,7 +1361,7 @@ async fn openapi_document_describes_every_route(t: TestApp) {
             }
         }
     }
-    assert_eq!(ops, 44);
+    assert!(ops >= 48, "{ops} operations");
     let (status, _, html) = t
         .raw(Request::builder().uri("/api/docs").body(Body::empty()).unwrap())
         .await;
@@ -1621,7 +1621,7 @@ async fn concurrent_wrong_passwords_still_lock_the_account(t: TestApp) {
     );
 }
 
-async fn futures_join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+pub(crate) async fn futures_join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
     let mut set = Vec::new();
     for f in futures {
         set.push(Box::pin(f));

@@ -19,4 +19,9 @@ macro_rules! on_both_backends {
 
 mod api;
 mod console;
+mod offers;
+mod orders;
+mod loyalty;
 mod support;
+mod till;
+mod till_console;
