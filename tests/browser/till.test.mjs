@@ -12,6 +12,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -172,6 +173,34 @@ const FLOOR = () => catalog.location.id;
 
 async function api(path) {
   return apiGet(server.baseURL, token, path);
+}
+
+/** A state-changing API call as the manager; resolves to {status, body} whatever the status. */
+function apiSend(method, path, json) {
+  const body = JSON.stringify(json);
+  const headers = {
+    accept: 'application/json',
+    authorization: `Bearer ${token}`,
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+  };
+  return new Promise((resolve, reject) => {
+    const req = http.request(new URL(path, server.baseURL), { method, headers, agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode, body: text ? JSON.parse(text) : null }));
+      res.on('error', reject);
+    });
+    req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${path} timed out`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** A member's points balance. */
+async function pointsOf(memberId) {
+  return (await api(`/api/v1/members/${memberId}/loyalty`)).points.balance;
 }
 
 /** On-hand of a product on the sales floor: all lots, and the lots a sale may take. */
@@ -463,6 +492,188 @@ describe('the till in a browser', { concurrency: false }, () => {
       } finally {
         await page.close();
       }
+    },
+  );
+
+  test(
+    'a member at the till: a scale label, points and a split payment; then the manager takes it back in two returns and stock and points come back',
+    { timeout: TEST_TIMEOUT_MS },
+    async () => {
+      // A member without a tier discount (the till prices lines at shelf prices), given points by the manager.
+      const members = await api('/api/v1/members?page_size=50');
+      let member = null;
+      for (const m of members.items) {
+        const l = await api(`/api/v1/members/${m.id}/loyalty`);
+        if (l.tier.discount_bp === 10000) {
+          member = l;
+          break;
+        }
+      }
+      assert.ok(member, 'a demo member at the normal tier');
+      const adj = await apiSend('POST', `/api/v1/members/${member.member_id}/points/adjustments`, { points: 800, reason: '收银台测试' });
+      assert.equal(adj.status, 201, JSON.stringify(adj.body));
+      const pointsBefore = await pointsOf(member.member_id);
+      assert.ok(pointsBefore >= 800, `${pointsBefore} points`);
+      const settings = await api('/api/v1/loyalty/settings');
+      const perYuan = settings.points_per_yuan;
+
+      const [boxed] = await stocked((p) => p.unit_kind === 'piece' && p.gtins.some((g) => g.startsWith('069')), 3, 1);
+      const [weighed] = await stocked((p) => p.unit_kind === 'weight' && p.plu != null && p.id !== boxed.id, 2000, 1);
+      const template = catalog.scale_templates.find((t) => t.value_kind === 'weight_g');
+      const grams = 437;
+      const label = scaleCode(template, weighed.plu, grams);
+      const ean = boxed.gtins.find((g) => g.startsWith('069')).slice(1);
+      const stockBefore = { boxed: await floorStock(boxed.id), weighed: await floorStock(weighed.id) };
+      const total = boxed.price_fen + forWeight(weighed.price_fen, grams);
+      // Points pay at most half the order: use what pays a third of it, in whole points.
+      const redeem = Math.min(300, Math.floor(((total / 3) * perYuan) / 100));
+      assert.ok(redeem > 0, `the sale (${total} fen) can take points`);
+      const pointsValue = Math.floor((redeem * 100) / perYuan);
+      const due = total - pointsValue;
+      const cash = Math.max(100, Math.floor(due / 200) * 100);
+
+      let sale;
+      const { page, watch } = await openTill(cashier);
+      try {
+        await freshTill(page);
+        assert.equal(await page.locator('#btn-return').isVisible(), false, 'a cashier has no return button');
+        // The member by their member code (M + 6 digits).
+        await page.keyboard.press('F3');
+        assert.equal(await page.evaluate(() => document.activeElement.id), 'member-q');
+        await page.keyboard.type(member.code);
+        await page.keyboard.press('Enter');
+        await page.waitForSelector('#member-card:not([hidden])');
+        const card = await textOf(page.locator('#member-card'));
+        assert.ok(card.includes(`积分 ${(await api(`/api/v1/members/${member.member_id}/loyalty`)).points.available}`), card);
+        await page.waitForFunction(() => document.activeElement && document.activeElement.id === 'scan');
+        // An EAN and a scale label.
+        await scan(page, ean);
+        await linesAre(page, 1);
+        await scan(page, label);
+        await linesAre(page, 2);
+        assert.equal((await lineTexts(page))[1].qty, '0.437 kg');
+        assert.equal(await textOf(page.locator('#total')), yuan(total));
+
+        // F8: points first, then cash and the QR simulator for the rest.
+        await page.keyboard.press('F8');
+        await page.waitForSelector('#pay-dialog[open]');
+        await page.waitForSelector('#pay-points-row:not([hidden])');
+        await page.locator('#pay-points').fill(String(redeem));
+        await page.locator('#pay-points').press('Enter');
+        await page.waitForFunction((want) => document.getElementById('pay-total').textContent === want, yuan(due));
+        assert.equal(await page.evaluate(() => document.activeElement.id), 'pay-amount');
+        await page.keyboard.type(String(cash / 100));
+        await page.keyboard.press('Enter');
+        await page.waitForFunction(() => document.querySelectorAll('#pay-tenders li').length === 1);
+        await page.keyboard.press('q');
+        await page.waitForSelector('#qr-dialog[open]');
+        assert.equal(await textOf(page.locator('#qr-amount')), yuan(due - cash));
+        await page.keyboard.press('Enter');
+        await page.waitForFunction(() => document.querySelectorAll('#pay-tenders li').length === 2);
+        assert.match(await textOf(page.locator('#pay-status')), /已付清，找零 ¥0\.00/);
+        const answer = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/sales' && r.request().method() === 'POST');
+        await page.keyboard.press('Enter');
+        const res = await answer;
+        assert.equal(res.status(), 201, await res.text());
+        const posted = JSON.parse(res.request().postData());
+        assert.equal(posted.member_id, member.member_id);
+        assert.equal(posted.redeem_points, redeem);
+        assert.deepEqual(
+          posted.payments,
+          [
+            { tender: 'cash', amount_fen: cash },
+            { tender: 'wechat_qr', amount_fen: due - cash },
+          ],
+        );
+        sale = await res.json();
+        assert.equal(sale.total_fen, total);
+        assert.equal(sale.due_fen, total);
+        assert.equal(sale.points_redeemed, redeem);
+        assert.ok(sale.points_earned > 0, 'the money paid earns points');
+
+        // The receipt: both items, the points, cash and the QR part.
+        await page.waitForSelector('#receipt-dialog[open]');
+        const receipt = await textOf(page.locator('#receipt'));
+        for (const name of [boxed.name_zh, weighed.name_zh]) assert.ok(receipt.includes(name), `the receipt lists ${name}`);
+        assert.ok(receipt.includes(`积分抵扣 ${yuan(pointsValue)}`), `points pay ${yuan(pointsValue)}: ${receipt}`);
+        assert.ok(receipt.includes(`现金 ${yuan(cash)}`), receipt);
+        assert.ok(receipt.includes(`微信扫码（模拟器） ${yuan(due - cash)}`), receipt);
+        assert.ok(receipt.includes(`使用积分 ${redeem}`) && receipt.includes(`本次积分 ${sale.points_earned}`), receipt);
+        await page.keyboard.press('Enter');
+        await linesAre(page, 0);
+        watch.check();
+      } finally {
+        await page.close();
+      }
+      // The ledgers: points redeemed and earned once, stock down by what was sold.
+      assert.equal(await pointsOf(member.member_id), pointsBefore - redeem + sale.points_earned);
+      assert.equal((await floorStock(boxed.id)).total, stockBefore.boxed.total - 1);
+      assert.equal((await floorStock(weighed.id)).total, stockBefore.weighed.total - grams);
+
+      // The return, at the till as the manager: first the weighed line, then everything left.
+      const managerCtx = await browser.newContext({ viewport: TILL_SCREEN, locale: 'zh-CN' });
+      try {
+        const setup = await managerCtx.newPage();
+        await signIn(setup, server.baseURL, 'manager');
+        await setup.close();
+        const { page, watch } = await openTill(managerCtx);
+        await freshTill(page);
+        assert.ok(await page.locator('#btn-return').isVisible(), 'a manager has the return button');
+        await page.keyboard.press('F9');
+        await page.waitForSelector('#return-dialog[open]');
+        await page.keyboard.type(sale.number);
+        await page.keyboard.press('Enter');
+        await page.waitForSelector('#return-sale:not([hidden])');
+        assert.ok((await textOf(page.locator('#return-head'))).includes(sale.number));
+        const rows = page.locator('#return-lines tr');
+        assert.equal(await rows.count(), 2);
+        assert.ok((await textOf(rows.nth(1))).includes(weighed.name_zh));
+        // Too much is refused on the page.
+        await rows.nth(1).locator('input').fill(String(grams + 1));
+        await page.locator('#return-submit').click();
+        await page.waitForSelector('#return-error:not([hidden])');
+        await rows.nth(1).locator('input').fill(String(grams));
+        let refund = page.waitForResponse((r) => /\/api\/v1\/sales\/\d+\/refunds$/.test(new URL(r.url()).pathname));
+        await page.locator('#return-submit').click();
+        const first = await (await refund).json();
+        await page.waitForFunction(() => /已退款/.test(document.getElementById('return-result').textContent));
+        assert.deepEqual(first.lines.map((l) => [l.line_no, l.qty]), [[2, grams]]);
+        assert.equal(first.whole, false);
+        assert.ok((await textOf(page.locator('#return-result'))).includes(`已退款 ${yuan(first.amount_fen)}`));
+        assert.equal((await floorStock(weighed.id)).total, stockBefore.weighed.total, 'the weighed goods are back on their lot');
+        // The weighed line has nothing left to return; the rest goes back in one go.
+        await page.waitForFunction(() => document.querySelectorAll('#return-lines input:disabled').length === 1);
+        await page.locator('#return-all').click();
+        assert.equal(await rows.nth(0).locator('input').inputValue(), '1');
+        refund = page.waitForResponse((r) => /\/api\/v1\/sales\/\d+\/refunds$/.test(new URL(r.url()).pathname));
+        await page.locator('#return-submit').click();
+        const second = await (await refund).json();
+        assert.equal(second.whole, true);
+        await page.waitForFunction(() => /整单已退完/.test(document.getElementById('return-result').textContent));
+        // Where the money went: the page names each tender, cash from the drawer.
+        const result = await textOf(page.locator('#return-result'));
+        const all = [...first.payments, ...second.payments];
+        const sum = (tender, field) => all.filter((p) => p.tender === tender).reduce((n, p) => n + p[field], 0);
+        assert.equal(first.amount_fen + second.amount_fen, sale.due_fen, 'the whole amount comes back');
+        assert.equal(sum('cash', 'amount_fen'), cash);
+        assert.equal(sum('wechat_qr', 'amount_fen'), due - cash);
+        assert.equal(sum('points', 'points'), redeem, 'the redeemed points come back');
+        for (const p of second.payments) {
+          if (p.tender === 'cash') assert.ok(result.includes(`现金 ${yuan(p.amount_fen)} 请从钱箱退还现金`), result);
+          if (p.tender === 'points') assert.ok(result.includes(`${p.points} 积分退回会员账户`), result);
+        }
+        await page.keyboard.press('Escape');
+        await page.waitForSelector('#return-dialog:not([open])', { state: 'attached' });
+        watch.check();
+      } finally {
+        await managerCtx.close();
+      }
+      // Stock and points are exactly as before the sale; the sale shows it all refunded.
+      assert.equal((await floorStock(boxed.id)).total, stockBefore.boxed.total);
+      assert.equal((await floorStock(weighed.id)).total, stockBefore.weighed.total);
+      assert.equal(await pointsOf(member.member_id), pointsBefore, 'redeemed points back, earned points taken back');
+      const after = await api(`/api/v1/sales/${sale.order_id}`);
+      assert.equal(after.refunded_fen, sale.due_fen);
     },
   );
 

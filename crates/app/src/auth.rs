@@ -59,7 +59,7 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
         .map_err(|e| AppError::Internal(e.to_string()))
 }
 
-fn verify_password(password: &str, hash: &str) -> bool {
+pub(crate) fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
 }
 
@@ -173,5 +173,5 @@ impl App {
 }
 
 /// An argon2id hash of a random string, checked against when the username is unknown.
-const DUMMY_HASH: &str =
+pub(crate) const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2D4cAtGBR1MeY0o7mWJmK3Tg0IVxjI5tCHF6qqzdk3o";

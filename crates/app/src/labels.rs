@@ -37,9 +37,11 @@ use tokio::sync::broadcast;
 /// How often the background sweep recomputes every label (promotion windows open and close
 /// on their own, so a label must hear of it within about a second).
 pub const LABEL_SWEEP_MS: u64 = 1_000;
-/// How long a label may take to acknowledge a new version before the drift audit lists it
-/// and the sweep pushes it again.
+/// How long a label may take to acknowledge a new version before the drift audit lists it.
 pub const LABEL_ACK_GRACE_MS: i64 = 10_000;
+/// How often the sweep pushes an unacknowledged version again (an offline label is not
+/// hammered every second; "push now" and bringing a simulated label back do not wait).
+pub const LABEL_RETRY_MS: i64 = 5_000;
 /// A label code ("ESL-0001"): what the gateway knows the device by.
 pub const LABEL_CODE_CHARS_MAX: usize = 32;
 /// Where a label hangs ("A3-2 冷柜").
@@ -330,10 +332,7 @@ impl DriftReason {
 /// Why `label` drifts from `expected` (what the till says now); empty when it does not.
 pub fn drift_of(label: &LabelRow, expected: &LabelFace, now: i64) -> Vec<DriftReason> {
     let mut out = Vec::new();
-    if label
-        .shown_price_fen
-        .is_some_and(|shown| shown != expected.price_fen)
-    {
+    if label.shown_price_fen.is_some_and(|shown| shown != expected.price_fen) {
         out.push(DriftReason::PriceDiffers);
     }
     let since = if label.version == 0 {
@@ -405,7 +404,8 @@ fn label_code(code: &str) -> Result<String, AppError> {
     let c = code.trim();
     let ok = !c.is_empty()
         && c.chars().count() <= LABEL_CODE_CHARS_MAX
-        && c.chars().all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_' | '.'));
+        && c.chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_' | '.'));
     if ok {
         Ok(c.to_string())
     } else {
@@ -418,8 +418,16 @@ fn label_code(code: &str) -> Result<String, AppError> {
 }
 
 /// Whether a label whose newest version is unacknowledged should be pushed again now.
-fn retry_due(row: &LabelRow, now: i64) -> bool {
-    !row.push_error.is_empty() || row.pushed_at.is_none_or(|t| now - t >= LABEL_ACK_GRACE_MS)
+fn retry_due(row: &LabelRow, now: i64, force: bool) -> bool {
+    row.acked_version < row.version && (force || row.attempted_at.is_none_or(|t| now - t >= LABEL_RETRY_MS))
+}
+
+/// Whether a refresh pushes unacknowledged versions again at once (`Now`) or only when
+/// `LABEL_RETRY_MS` has passed since the last try (`WhenDue`, the sweep).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Retry {
+    Now,
+    WhenDue,
 }
 
 impl App {
@@ -526,7 +534,7 @@ impl App {
             }) => return Err(AppError::invalid(field, &en, &zh)),
             other => other?,
         };
-        self.refresh(actor.org, Which::One(id), self.now()).await;
+        self.refresh(actor.org, Which::One(id), Retry::Now, self.now()).await;
         self.label_view(actor.org, id).await
     }
 
@@ -537,7 +545,7 @@ impl App {
         self.store
             .unbind_label(actor.org, id, Some(actor.staff), self.now())
             .await?;
-        self.refresh(actor.org, Which::One(id), self.now()).await;
+        self.refresh(actor.org, Which::One(id), Retry::Now, self.now()).await;
         self.label_view(actor.org, id).await
     }
 
@@ -601,7 +609,7 @@ impl App {
         let row = self.store.label(actor.org, id).await?;
         sim.set_offline(actor.org, &row.code, offline);
         if !offline {
-            self.refresh(actor.org, Which::One(id), self.now()).await;
+            self.refresh(actor.org, Which::One(id), Retry::Now, self.now()).await;
         }
         self.label_view(actor.org, id).await
     }
@@ -610,14 +618,14 @@ impl App {
     /// retries what was not acknowledged.
     pub async fn sync_labels_for(&self, actor: &Actor) -> Result<SyncReport, AppError> {
         actor.require(Permission::EditCatalog)?;
-        Ok(self.refresh(actor.org, Which::All, self.now()).await)
+        Ok(self.refresh(actor.org, Which::All, Retry::Now, self.now()).await)
     }
 
     /// The sweep over every organisation with labels (no actor: the server runs it).
     pub async fn sync_labels(&self, now: i64) -> Result<SyncReport, AppError> {
         let mut report = SyncReport::default();
         for org in self.store.label_orgs().await? {
-            report.add(self.refresh(org, Which::All, now).await);
+            report.add(self.refresh(org, Which::All, Retry::WhenDue, now).await);
         }
         Ok(report)
     }
@@ -626,13 +634,13 @@ impl App {
     /// the change that called it: a label that could not be reached shows in the drift
     /// audit and the sweep tries again.
     pub async fn refresh_labels_for(&self, org: OrgId, product: ProductId) -> SyncReport {
-        self.refresh(org, Which::Product(product), self.now()).await
+        self.refresh(org, Which::Product(product), Retry::Now, self.now()).await
     }
 
     /// A promotion started or ended: every label of the organisation is recomputed now
     /// (the sweep would catch it within `LABEL_SWEEP_MS` anyway).
     pub async fn refresh_labels_after_promotions(&self, org: OrgId) -> SyncReport {
-        self.refresh(org, Which::All, self.now()).await
+        self.refresh(org, Which::All, Retry::WhenDue, self.now()).await
     }
 
     /// Every label of `org` for the console (at most `LABELS_MAX`).
@@ -658,7 +666,7 @@ impl App {
     /// Recomputes the chosen labels, makes a version of every changed face and pushes it;
     /// pushes again what is unacknowledged and due. Failures are logged and counted, and
     /// one bad label does not stop the rest.
-    async fn refresh(&self, org: OrgId, which: Which, now: i64) -> SyncReport {
+    async fn refresh(&self, org: OrgId, which: Which, retry: Retry, now: i64) -> SyncReport {
         let _serial = self.labels.lock.lock().await;
         let mut report = SyncReport::default();
         let rows = match which {
@@ -677,7 +685,7 @@ impl App {
         };
         report.labels = rows.len();
         for row in rows {
-            if let Err(e) = self.refresh_one(org, &row, &promotions, now, &mut report).await {
+            if let Err(e) = self.refresh_one(org, &row, &promotions, retry, now, &mut report).await {
                 tracing::warn!(org = org.0, label = %row.code, error = %e, "label refresh failed");
                 report.failed += 1;
             }
@@ -690,6 +698,7 @@ impl App {
         org: OrgId,
         row: &LabelRow,
         promotions: &[Promotion],
+        retry: Retry,
         now: i64,
         report: &mut SyncReport,
     ) -> Result<(), AppError> {
@@ -703,7 +712,7 @@ impl App {
                 // Another server made a version meanwhile; the next sweep looks again.
                 None => return Ok(()),
             }
-        } else if row.acked_version < row.version && retry_due(row, now) {
+        } else if retry_due(row, now, retry == Retry::Now) {
             row.version
         } else {
             return Ok(());
@@ -817,7 +826,7 @@ pub async fn seed_demo_labels(
         };
         app.store.bind_label(org, &new, at).await?;
     }
-    let report = app.refresh(org, Which::All, at).await;
+    let report = app.refresh(org, Which::All, Retry::Now, at).await;
     if report.failed > 0 {
         return Err(AppError::Internal(format!(
             "{} demo labels could not be pushed",
@@ -825,4 +834,254 @@ pub async fn seed_demo_labels(
         )));
     }
     Ok(order.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use linli_domain::ids::CategoryId;
+    use linli_domain::pricing::PromotionId;
+    use linli_store::LabelId;
+
+    const NOW: i64 = 1_795_572_000_000;
+
+    fn product(unit_kind: UnitKind, price_fen: i64) -> LabelProduct {
+        LabelProduct {
+            id: ProductId(7),
+            name_zh: "红富士苹果".into(),
+            unit_kind,
+            unit_label: if unit_kind == UnitKind::Weight { "kg" } else { "个" }.into(),
+            price_fen,
+            category_id: Some(CategoryId(3)),
+            active: true,
+        }
+    }
+
+    fn promo(id: i64, priority: i32, rule: PromotionRule) -> Promotion {
+        Promotion {
+            id: PromotionId(id),
+            name_zh: format!("促销{id}"),
+            starts_at_ms: NOW - 1,
+            ends_at_ms: NOW + 1,
+            priority,
+            stackable: false,
+            rule,
+        }
+    }
+
+    #[test]
+    fn the_price_per_500g_is_half_the_kg_price_rounded_half_up() {
+        for (per_kg, per_500g) in [(1299, 650), (1297, 649), (1298, 649), (1, 1), (2, 1), (0, 0), (3, 2)] {
+            assert_eq!(per_500g_fen(per_kg), per_500g, "{per_kg}");
+        }
+    }
+
+    #[test]
+    fn promotions_read_as_short_chinese() {
+        let p = ProductId(1);
+        let check = |rule: PromotionRule, text: &str| assert_eq!(promotion_text_zh(&rule), text);
+        check(PromotionRule::SecondItemHalfPrice { product: p }, "第二件半价");
+        check(
+            PromotionRule::BuyXGetY {
+                product: p,
+                buy: 2,
+                free: 1,
+            },
+            "买2赠1",
+        );
+        check(
+            PromotionRule::FlashSale {
+                product: p,
+                price_fen: 390,
+                cap_per_order: 2,
+            },
+            "秒杀 ¥3.90",
+        );
+        check(
+            PromotionRule::BundlePrice {
+                products: vec![p, ProductId(2)],
+                bundle_price_fen: 1200,
+            },
+            "组合价 ¥12.00",
+        );
+        for (bp, text) in [
+            (1000, "品类9折"),
+            (1500, "品类8.5折"),
+            (250, "品类9.75折"),
+            (5000, "品类5折"),
+        ] {
+            check(
+                PromotionRule::CategoryPercent {
+                    category: CategoryId(3),
+                    percent_off_bp: bp,
+                },
+                text,
+            );
+        }
+    }
+
+    #[test]
+    fn a_weighed_label_shows_the_till_price_per_kg_and_per_500g() {
+        let apple = product(UnitKind::Weight, 1299);
+        let face = label_face(Some(&apple), &[], NOW);
+        assert_eq!(
+            (face.price_fen, face.unit_price_fen, face.regular_price_fen),
+            (1299, 650, 1299)
+        );
+        assert_eq!((face.unit_kind, face.promo_zh.as_str()), (UnitKind::Weight, ""));
+        // 10% off the category: 1299 − 129 (a discount rounds down) = 1170 per kg, 585 per 500 g.
+        let ten_off = promo(
+            1,
+            0,
+            PromotionRule::CategoryPercent {
+                category: CategoryId(3),
+                percent_off_bp: 1000,
+            },
+        );
+        let face = label_face(Some(&apple), std::slice::from_ref(&ten_off), NOW);
+        assert_eq!(
+            (face.price_fen, face.unit_price_fen, face.regular_price_fen),
+            (1170, 585, 1299)
+        );
+        assert_eq!(face.promo_zh, "品类9折");
+        // Not running: ignored.
+        assert_eq!(label_face(Some(&apple), &[ten_off], NOW + 5).price_fen, 1299);
+    }
+
+    #[test]
+    fn a_piece_label_names_at_most_two_promotions_by_priority() {
+        let p = product(UnitKind::Piece, 500);
+        let others = ProductId(99);
+        let promotions = [
+            promo(1, 0, PromotionRule::SecondItemHalfPrice { product: p.id }),
+            promo(
+                2,
+                5,
+                PromotionRule::FlashSale {
+                    product: p.id,
+                    price_fen: 390,
+                    cap_per_order: 1,
+                },
+            ),
+            promo(
+                3,
+                1,
+                PromotionRule::BuyXGetY {
+                    product: p.id,
+                    buy: 2,
+                    free: 1,
+                },
+            ),
+            promo(4, 9, PromotionRule::SecondItemHalfPrice { product: others }),
+        ];
+        let face = label_face(Some(&p), &promotions, NOW);
+        assert_eq!(face.price_fen, 390, "one unit at the till costs the flash price");
+        assert_eq!((face.unit_price_fen, face.regular_price_fen), (390, 500));
+        assert_eq!(face.promo_zh, "秒杀 ¥3.90 · 买2赠1");
+        assert_eq!(label_face(None, &promotions, NOW), LabelFace::blank());
+    }
+
+    fn row(version: i64, acked_version: i64, shown_price_fen: Option<i64>) -> LabelRow {
+        LabelRow {
+            id: LabelId(1),
+            store_id: StoreId(1),
+            code: "ESL-0001".into(),
+            location: String::new(),
+            created_at: NOW - 60_000,
+            product: Some(product(UnitKind::Piece, 500)),
+            version,
+            version_at: Some(NOW - 5_000),
+            attempted_at: None,
+            pushed_at: None,
+            push_error: String::new(),
+            acked_version,
+            acked_at: None,
+            shown_price_fen,
+            face: None,
+            shown: None,
+        }
+    }
+
+    #[test]
+    fn drift_is_a_different_shown_price_or_a_late_acknowledgement() {
+        let expected = label_face(Some(&product(UnitKind::Piece, 500)), &[], NOW);
+        assert!(drift_of(&row(2, 2, Some(500)), &expected, NOW).is_empty());
+        assert_eq!(
+            drift_of(&row(2, 2, Some(450)), &expected, NOW),
+            [DriftReason::PriceDiffers]
+        );
+        // Not acknowledged yet, but within the grace period.
+        assert!(drift_of(&row(3, 2, Some(500)), &expected, NOW).is_empty());
+        assert_eq!(
+            drift_of(&row(3, 2, Some(500)), &expected, NOW + LABEL_ACK_GRACE_MS),
+            [DriftReason::AckOverdue]
+        );
+        assert_eq!(
+            drift_of(&row(3, 2, Some(1)), &expected, NOW + LABEL_ACK_GRACE_MS),
+            [DriftReason::PriceDiffers, DriftReason::AckOverdue]
+        );
+        // Never pushed at all, long after it was bound.
+        assert_eq!(drift_of(&row(0, 0, None), &expected, NOW), [DriftReason::AckOverdue]);
+    }
+
+    #[test]
+    fn an_unacknowledged_version_is_pushed_again_only_when_due_or_asked() {
+        let mut r = row(3, 2, Some(500));
+        assert!(retry_due(&r, NOW, false), "never tried");
+        r.attempted_at = Some(NOW - LABEL_RETRY_MS + 1);
+        assert!(!retry_due(&r, NOW, false), "tried a moment ago");
+        assert!(retry_due(&r, NOW, true), "unless asked");
+        assert!(retry_due(&r, NOW + 1, false));
+        assert!(
+            !retry_due(&row(3, 3, Some(500)), NOW, true),
+            "acknowledged: nothing to retry"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_simulator_acknowledges_refuses_offline_and_never_goes_back() {
+        let sim = SimulatedLabels::new();
+        let org = OrgId(1);
+        let face = |price_fen| LabelFace {
+            price_fen,
+            ..LabelFace::blank()
+        };
+        let content = |version, price_fen| LabelContent {
+            org,
+            label: LabelId(1),
+            code: "ESL-0001".into(),
+            version,
+            face: face(price_fen),
+        };
+        let ack = sim.push(&content(2, 450)).await.unwrap();
+        assert_eq!(
+            ack,
+            Some(LabelAck {
+                version: 2,
+                shown_price_fen: 450
+            })
+        );
+        // Version 1 arriving late: the label keeps version 2 and says so.
+        let ack = sim.push(&content(1, 500)).await.unwrap();
+        assert_eq!(
+            ack,
+            Some(LabelAck {
+                version: 2,
+                shown_price_fen: 450
+            })
+        );
+        sim.set_offline(org, "ESL-0001", true);
+        assert!(matches!(
+            sim.push(&content(3, 400)).await,
+            Err(PortError::Unavailable(_))
+        ));
+        assert_eq!(
+            sim.shown(org, "ESL-0001").map(|(v, f)| (v, f.price_fen)),
+            Some((2, 450))
+        );
+        // Another organisation's label of the same code is another label.
+        assert!(sim.shown(OrgId(2), "ESL-0001").is_none());
+        sim.set_offline(org, "ESL-0001", false);
+        assert_eq!(sim.push(&content(3, 400)).await.unwrap().map(|a| a.version), Some(3));
+    }
 }

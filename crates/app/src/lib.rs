@@ -9,6 +9,7 @@ pub mod auth;
 pub mod catalog;
 pub mod demo_seed;
 mod error;
+pub mod kiosk;
 pub mod labels;
 pub mod loyalty;
 pub mod offers;
@@ -18,6 +19,7 @@ pub mod ports;
 pub mod purchasing;
 pub mod seed;
 pub mod selling;
+pub mod shop;
 pub mod stock;
 
 pub use error::AppError;

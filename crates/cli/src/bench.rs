@@ -508,16 +508,42 @@ async fn checkout_bench(database_url: Option<String>, concurrency: usize, n: usi
         .send()
         .await?;
     let units_before = 200 * products.len() as i64;
+    // 200 members with ¥500 of stored value each: every other sale is a member's, paying
+    // ¥2 from stored value and ¥3 in cash and earning points.
+    let org = app.store.staff_by_username("owner").await?.context("the owner")?.org_id;
+    let mut members = Vec::new();
+    for i in 0..200 {
+        let phone = format!("139{:08}", 10_000_000 + i);
+        let m = app
+            .store
+            .create_member(
+                org,
+                &linli_store::NewMember {
+                    phone: &phone,
+                    name: "会员",
+                    building: None,
+                    unit_no: "",
+                    room: "",
+                    birthday: None,
+                    joined_at: app.now(),
+                },
+            )
+            .await?;
+        app.store.top_up(org, m, 50_000, "cash", None, app.now()).await?;
+        members.push(m.0);
+    }
+    let members = Arc::new(members);
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let started = Instant::now();
     let mut tills = Vec::new();
     for _ in 0..concurrency {
-        let (client, base, token, next, products) = (
+        let (client, base, token, next, products, members) = (
             client.clone(),
             base.clone(),
             token.clone(),
             next.clone(),
             products.clone(),
+            members.clone(),
         );
         tills.push(tokio::spawn(async move {
             let (mut times, mut acked, mut refused, mut errors) = (Vec::new(), 0u64, 0u64, 0u64);
@@ -529,8 +555,12 @@ async fn checkout_bench(database_url: Option<String>, concurrency: usize, n: usi
                 let lines: Vec<serde_json::Value> = (0..5)
                     .map(|k| json!({"product_id": products[(i * 7 + k * 11) % products.len()], "qty": 1}))
                     .collect();
-                let body =
-                    json!({"location_id": floor, "lines": lines, "payments": [{"tender": "cash", "amount_fen": 500}]});
+                let body = if i % 2 == 0 {
+                    json!({"location_id": floor, "lines": lines, "member_id": members[(i / 2) % members.len()],
+                        "payments": [{"tender": "stored_value", "amount_fen": 200}, {"tender": "cash", "amount_fen": 300}]})
+                } else {
+                    json!({"location_id": floor, "lines": lines, "payments": [{"tender": "cash", "amount_fen": 500}]})
+                };
                 let t = Instant::now();
                 let r = client
                     .post(format!("{base}/api/v1/sales"))
@@ -560,8 +590,8 @@ async fn checkout_bench(database_url: Option<String>, concurrency: usize, n: usi
     let elapsed = started.elapsed().as_secs_f64();
     times.sort();
     let pct = |p: f64| times[((times.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1000.0;
-    // Read the ledgers back: every acknowledged sale exactly once, stock never below zero.
-    let org = app.store.staff_by_username("owner").await?.context("the owner")?.org_id;
+    // Read the ledgers back: every acknowledged sale exactly once, stock never below zero,
+    // every member balance equal to the fold of its ledger.
     let orders = app.store.sales_summary(org).await?.orders as u64;
     let mut on_hand = 0;
     for p in &products {
@@ -572,13 +602,14 @@ async fn checkout_bench(database_url: Option<String>, concurrency: usize, n: usi
     let lost = acked.saturating_sub(orders);
     let duplicated = orders.saturating_sub(acked) + (sold_units != 5 * orders as i64) as u64;
     println!(
-        "{{\"backend\": \"{:?}\", \"concurrency\": {concurrency}, \"sales\": {n}, \"acknowledged\": {acked}, \"refused_out_of_stock\": {refused}, \"errors\": {errors}, \"sales_per_s\": {:.0}, \"p50_ms\": {:.2}, \"p99_ms\": {:.2}, \"oversold\": {oversold}, \"lost\": {lost}, \"duplicated\": {duplicated}, \"commits\": {}, \"ledger_mismatches\": {}}}",
+        "{{\"backend\": \"{:?}\", \"concurrency\": {concurrency}, \"sales\": {n}, \"acknowledged\": {acked}, \"refused_out_of_stock\": {refused}, \"errors\": {errors}, \"sales_per_s\": {:.0}, \"p50_ms\": {:.2}, \"p99_ms\": {:.2}, \"oversold\": {oversold}, \"lost\": {lost}, \"duplicated\": {duplicated}, \"commits\": {}, \"ledger_mismatches\": {}, \"loyalty_mismatches\": {}}}",
         store.backend(),
         acked as f64 / elapsed,
         pct(0.5),
         pct(0.99),
         app.sales.commits(),
         store.ledger_mismatches(org).await?.len(),
+        store.loyalty_mismatches(org).await?.len(),
     );
     Ok(())
 }

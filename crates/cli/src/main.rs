@@ -69,6 +69,9 @@ enum Command {
         demo: bool,
         #[command(flatten)]
         demo_args: DemoArgs,
+        /// Category codes whose goods need staff at a self-checkout kiosk (default: C3002,jiu,yan).
+        #[arg(long, env = "LINLI_KIOSK_RESTRICTED_CATEGORIES", value_delimiter = ',')]
+        kiosk_restricted_categories: Option<Vec<String>>,
     },
     /// Fill an empty database with the demo community, then exit.
     Demo {
@@ -114,7 +117,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             listen,
             demo,
             demo_args,
+            kiosk_restricted_categories,
         } => {
+            if let Some(codes) = &kiosk_restricted_categories {
+                linli_app::kiosk::set_restricted_category_codes(codes)
+                    .map_err(|e| anyhow::anyhow!("--kiosk-restricted-categories: {}", e.message_en()))?;
+            }
             let app = open(&db).await?;
             if demo {
                 fill_demo(&db, &app, &demo_args).await?;

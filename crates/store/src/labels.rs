@@ -91,6 +91,8 @@ pub struct LabelRow {
     /// The newest content version (0 = none yet) and when it was made.
     pub version: i64,
     pub version_at: Option<i64>,
+    /// The last push of the newest version, whether the driver took it or not.
+    pub attempted_at: Option<i64>,
     /// The last time the driver took the newest version, and its last refusal ("" = none).
     pub pushed_at: Option<i64>,
     pub push_error: String,
@@ -123,7 +125,7 @@ pub enum AckOutcome {
 }
 
 const LABEL_COLS: &str = "l.id, l.store_id, l.code, l.location, l.created_at, l.version, l.version_at, \
-     l.pushed_at, l.push_error, l.acked_version, l.acked_at, l.shown_price_fen, \
+     l.attempted_at, l.pushed_at, l.push_error, l.acked_version, l.acked_at, l.shown_price_fen, \
      p.id AS p_id, p.name_zh AS p_name_zh, p.unit_kind AS p_unit_kind, p.unit_label AS p_unit_label, \
      p.price_fen AS p_price_fen, p.category_id AS p_category_id, p.active AS p_active, \
      c.version AS c_version, c.product_id AS c_product_id, c.name_zh AS c_name_zh, c.unit_kind AS c_unit_kind, \
@@ -181,6 +183,7 @@ fn label_row(r: &AnyRow) -> LabelRow {
         product,
         version: r.get("version"),
         version_at: opt_i64(r, "version_at"),
+        attempted_at: opt_i64(r, "attempted_at"),
         pushed_at: opt_i64(r, "pushed_at"),
         push_error: r.get("push_error"),
         acked_version: r.get("acked_version"),
@@ -432,7 +435,8 @@ impl Store {
     ) -> Result<Option<i64>> {
         label_tx!(self, |tx| {
             let row: Option<AnyRow> = sqlx::query(
-                "UPDATE shelf_labels SET version = version + 1, version_at = $4, push_error = '' \
+                "UPDATE shelf_labels SET version = version + 1, version_at = $4, attempted_at = NULL, \
+                 pushed_at = NULL, push_error = '' \
                  WHERE org_id = $1 AND id = $2 AND version = $3 RETURNING version, acked_version",
             )
             .bind(org.0)
@@ -502,19 +506,21 @@ impl Store {
         label_tx!(self, |tx| {
             let q = match error {
                 None => sqlx::query(
-                    "UPDATE shelf_labels SET pushed_at = $4, push_error = '' WHERE org_id = $1 AND id = $2 \
-                     AND version = $3",
+                    "UPDATE shelf_labels SET attempted_at = $4, pushed_at = $4, push_error = '' \
+                     WHERE org_id = $1 AND id = $2 AND version = $3",
                 )
                 .bind(org.0)
                 .bind(id.0)
                 .bind(version)
                 .bind(at),
                 Some(e) => sqlx::query(
-                    "UPDATE shelf_labels SET push_error = $4 WHERE org_id = $1 AND id = $2 AND version = $3",
+                    "UPDATE shelf_labels SET attempted_at = $4, push_error = $5 WHERE org_id = $1 AND id = $2 \
+                     AND version = $3",
                 )
                 .bind(org.0)
                 .bind(id.0)
                 .bind(version)
+                .bind(at)
                 .bind(e),
             };
             q.execute(&mut *tx).await?;

@@ -1439,8 +1439,8 @@ impl Store {
 
 async fn rolling_spend_in(conn: &mut AnyConnection, org: OrgId, member: MemberId, now: i64) -> Result<i64> {
     Ok(sqlx::query(
-        "SELECT CAST(COALESCE(SUM(total_fen), 0) AS BIGINT) AS spend FROM orders \
-         WHERE org_id = $1 AND member_id = $2 AND status = 'completed' AND created_at >= $3 AND created_at <= $4",
+        "SELECT CAST(COALESCE(SUM(total_fen - refunded_fen), 0) AS BIGINT) AS spend FROM orders \
+         WHERE org_id = $1 AND member_id = $2 AND status IN ('completed', 'refunded') AND created_at >= $3 AND created_at <= $4",
     )
     .bind(org.0)
     .bind(member.0)

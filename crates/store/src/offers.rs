@@ -1001,7 +1001,12 @@ pub(crate) async fn release_coupon_in(tx: &mut Tx, org: OrgId, order: OrderId, a
 /// Takes `qty` units of a flash sale's cap across orders, or refuses with
 /// `flash_sale_sold_out`. Composable like `use_coupon_in`.
 pub(crate) async fn take_flash_quota_in(tx: &mut Tx, org: OrgId, promotion: i64, qty: i64) -> Result<()> {
-    assert!(qty > 0, "the caller takes a positive quantity");
+    if qty == 0 {
+        return Ok(());
+    }
+    if qty < 0 {
+        return Err(StoreError::State("a flash-sale quantity is never negative"));
+    }
     let row = sqlx::query(
         "UPDATE flash_sale_quotas SET sold = sold + $3 WHERE org_id = $1 AND promotion_id = $2 AND sold + $3 <= cap \
          RETURNING sold",
@@ -1031,7 +1036,12 @@ pub(crate) async fn take_flash_quota_in(tx: &mut Tx, org: OrgId, promotion: i64,
 
 /// Puts `qty` units back into a flash sale's cap (a refund of flash-sale units).
 pub(crate) async fn return_flash_quota_in(tx: &mut Tx, org: OrgId, promotion: i64, qty: i64) -> Result<()> {
-    assert!(qty > 0, "the caller returns a positive quantity");
+    if qty == 0 {
+        return Ok(());
+    }
+    if qty < 0 {
+        return Err(StoreError::State("a flash-sale quantity is never negative"));
+    }
     sqlx::query(
         "UPDATE flash_sale_quotas SET sold = sold - $3 WHERE org_id = $1 AND promotion_id = $2 AND sold >= $3 \
          RETURNING sold",

@@ -188,6 +188,7 @@ impl Store {
 pub struct SellableProduct {
     pub id: ProductId,
     pub name_zh: String,
+    pub name_en: String,
     pub category_id: Option<linli_domain::ids::CategoryId>,
     pub weighed: bool,
     pub price_fen: i64,
@@ -202,7 +203,7 @@ impl Store {
         }
         let list: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
         let sql = format!(
-            "SELECT id, name_zh, category_id, unit_kind, price_fen, active FROM products WHERE org_id = $1 AND id IN ({})",
+            "SELECT id, name_zh, name_en, category_id, unit_kind, price_fen, active FROM products WHERE org_id = $1 AND id IN ({})",
             list.join(", ")
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(org.0);
@@ -215,6 +216,7 @@ impl Store {
             .map(|r| SellableProduct {
                 id: ProductId(r.get("id")),
                 name_zh: r.get("name_zh"),
+                name_en: r.get("name_en"),
                 category_id: opt_i64(r, "category_id").map(linli_domain::ids::CategoryId),
                 weighed: r.get::<String, _>("unit_kind") == "weight",
                 price_fen: r.get("price_fen"),
@@ -272,6 +274,8 @@ pub struct ShiftCash {
     pub sales_fen: i64,
     pub refunds_fen: i64,
     pub sales: i64,
+    /// Cash members paid in for stored value (储值充值) at this cashier during the shift.
+    pub top_ups_fen: i64,
 }
 
 impl Store {
@@ -351,10 +355,22 @@ impl Store {
         .fetch_one(&self.pool)
         .await?
         .get("cash");
+        let top_ups: i64 = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(v.principal_fen), 0) AS BIGINT) AS cash FROM member_stored_value v \
+             JOIN shifts s ON s.id = $2 AND s.org_id = v.org_id \
+             WHERE v.org_id = $1 AND v.kind = 'top_up' AND v.tender = 'cash' AND v.staff_id = s.staff_id \
+             AND v.at >= s.opened_at AND (s.closed_at IS NULL OR v.at <= s.closed_at)",
+        )
+        .bind(org.0)
+        .bind(shift)
+        .fetch_one(&self.pool)
+        .await?
+        .get("cash");
         Ok(ShiftCash {
             sales_fen: sales.get::<i64, _>("cash") - change,
             refunds_fen: refunds,
             sales: sales.get("n"),
+            top_ups_fen: top_ups,
         })
     }
 

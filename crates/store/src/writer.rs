@@ -31,7 +31,7 @@ struct Job {
 /// the last handle is dropped.
 #[derive(Clone, Debug)]
 pub struct SaleWriter {
-    jobs: mpsc::Sender<Job>,
+    lanes: Arc<Vec<mpsc::Sender<Job>>>,
     stats: Arc<Stats>,
 }
 
@@ -47,10 +47,11 @@ impl std::fmt::Debug for Job {
     }
 }
 
-/// Writer tasks per backend. SQLite has one writer at a time whatever we do; on
-/// PostgreSQL, while one batch waits for its commit's flush, another can be written
-/// (sales lock their stock rows in product order, and a sale that loses a deadlock is
-/// retried inside its own savepoint).
+/// Writer tasks per backend. SQLite has one writer at a time whatever we do. On
+/// PostgreSQL each writer owns the sales of some locations (a sale goes to the writer
+/// of `location % writers`): sales of one location take the same stock rows and are
+/// written one batch at a time, so their locks never cross; different locations write
+/// in parallel, each batch waiting for its own flush.
 const fn writers_for(backend: crate::db::Backend) -> usize {
     match backend {
         crate::db::Backend::Sqlite => 1,
@@ -61,33 +62,32 @@ const fn writers_for(backend: crate::db::Backend) -> usize {
 impl Store {
     /// Starts the group-commit writer for sales on the current tokio runtime.
     pub fn sale_writer(&self) -> SaleWriter {
-        let (jobs, queue) = mpsc::channel::<Job>(QUEUE_MAX);
-        let queue = Arc::new(tokio::sync::Mutex::new(queue));
         let stats = Arc::new(Stats::default());
+        let mut lanes = Vec::new();
         for _ in 0..writers_for(self.backend()) {
+            let (jobs, mut queue) = mpsc::channel::<Job>(QUEUE_MAX);
+            lanes.push(jobs);
             let store = self.clone();
             let task_stats = stats.clone();
-            let queue = queue.clone();
             tokio::spawn(async move {
                 let mut batch: Vec<Job> = Vec::with_capacity(GROUP_COMMIT_SALES_MAX);
-                loop {
-                    {
-                        // Take whatever has queued up; the next writer waits here meanwhile.
-                        let mut q = queue.lock().await;
-                        let Some(first) = q.recv().await else { break };
-                        batch.push(first);
-                        while batch.len() < GROUP_COMMIT_SALES_MAX {
-                            match q.try_recv() {
-                                Ok(job) => batch.push(job),
-                                Err(_) => break,
-                            }
+                // Take whatever has queued up while the previous batch was written.
+                while let Some(first) = queue.recv().await {
+                    batch.push(first);
+                    while batch.len() < GROUP_COMMIT_SALES_MAX {
+                        match queue.try_recv() {
+                            Ok(job) => batch.push(job),
+                            Err(_) => break,
                         }
                     }
                     write_batch(&store, &task_stats, &mut batch).await;
                 }
             });
         }
-        SaleWriter { jobs, stats }
+        SaleWriter {
+            lanes: Arc::new(lanes),
+            stats,
+        }
     }
 }
 
@@ -122,7 +122,8 @@ impl SaleWriter {
     /// Records one sale; returns once it is committed (or refused).
     pub async fn record(&self, org: OrgId, sale: NewSale) -> Result<Recorded> {
         let (reply, answer) = oneshot::channel();
-        self.jobs
+        let lane = usize::try_from(sale.location.0.unsigned_abs()).unwrap_or(0) % self.lanes.len();
+        self.lanes[lane]
             .send(Job { org, sale, reply })
             .await
             .map_err(|_| StoreError::State("the sale writer has stopped"))?;

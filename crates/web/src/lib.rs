@@ -10,6 +10,7 @@ mod i18n;
 mod idempotency;
 mod limiter;
 mod resident;
+mod shop;
 
 pub use error::ApiError;
 pub use extract::{Auth, Json};
@@ -60,6 +61,7 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .route("/api/docs", get(move || async move { api::docs::page(&openapi) }))
+        .merge(shop::router())
         .merge(console::router())
         .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::layer))
         .layer(axum::middleware::from_fn(reject_nul))

@@ -16,6 +16,9 @@
 // it for the manager (never dropped) and the loop carries on with the next one.
 // Features other parts of the server add later (member lookup, points, coupons, the
 // offline field) are detected from the OpenAPI document and light up when present.
+// Returns (退货, F9, managers and owners): a sale is found by its receipt number or id,
+// the lines and quantities to take back are chosen, and POST /api/v1/sales/{id}/refunds
+// puts the goods back and says where the money goes (the original tenders, cash last).
 (function () {
   "use strict";
 
@@ -301,6 +304,7 @@
     resumeDialog: $("resume-dialog"),
     receiptDialog: $("receipt-dialog"),
     queueDialog: $("queue-dialog"),
+    returnDialog: $("return-dialog"),
     printArea: $("print-area"),
   };
 
@@ -1010,6 +1014,8 @@
     state.redeemPoints = 0;
     el.memberQ.value = "";
     el.memberNote.dataset.kind = "info";
+    // The member box is hidden now: give the focus back to the scanner input.
+    el.memberQ.blur();
     changed();
     focusScan();
   }
@@ -1573,6 +1579,205 @@
   }
 
   // ---------------------------------------------------------------------------
+  // Returns (退货 / 退款): managers and owners refund against a receipt
+
+  // The few texts of this panel, in the page's language.
+  const RT = zh
+    ? {
+        not_found: "没有找到这张小票",
+        bad_q: "请输入小票号（如 S00000042）或单号",
+        head: "小票 {number} · {time} · 应付 {due}{refunded}",
+        refunded: " · 已退 {amount}",
+        member: " · 会员",
+        none_left: "这张小票已全部退完",
+        choose: "请填写要退的数量",
+        qty_bad: "第 {n} 行：退货数量须在 0 到 {max} 之间",
+        done: "已退款 {amount}，商品已退回库存。",
+        whole: "整单已退完。",
+        to_cash: "请从钱箱退还现金",
+        to_qr: "原路退回顾客的付款账户",
+        to_card: "原路退回银行卡",
+        to_stored: "退回会员储值卡",
+        to_points: "{points} 积分退回会员账户",
+        forbidden: "退款需要店长或店主权限",
+        sending: "正在退款…",
+      }
+    : {
+        not_found: "No sale has this receipt number",
+        bad_q: "Type a receipt number (such as S00000042) or a sale id",
+        head: "Receipt {number} · {time} · due {due}{refunded}",
+        refunded: " · refunded {amount}",
+        member: " · member",
+        none_left: "Everything on this receipt is refunded already",
+        choose: "Type the quantities to take back",
+        qty_bad: "Line {n}: the quantity to return is between 0 and {max}",
+        done: "Refunded {amount}; the goods are back in stock.",
+        whole: "The whole sale is refunded.",
+        to_cash: "pay it back from the drawer",
+        to_qr: "back to the customer's wallet",
+        to_card: "back to the card",
+        to_stored: "back onto the member's stored value",
+        to_points: "{points} points back to the member",
+        forbidden: "Refunds need a manager or the owner",
+        sending: "Refunding…",
+      };
+
+  function rt(key, vars) {
+    let s = RT[key] || key;
+    if (vars) for (const k of Object.keys(vars)) s = s.split("{" + k + "}").join(String(vars[k]));
+    return s;
+  }
+
+  const canRefund = ["owner", "manager"].includes(cfg.user.role);
+  const ret = { sale: null, lastPost: null, sending: false };
+
+  function openReturn() {
+    if (!canRefund) {
+      message(rt("forbidden"), "warn");
+      return;
+    }
+    closeSuggestions();
+    $("return-error").hidden = true;
+    $("return-result").hidden = true;
+    el.returnDialog.showModal();
+    $("return-q").focus();
+    $("return-q").select();
+  }
+
+  function returnError(text) {
+    $("return-error").textContent = text;
+    $("return-error").hidden = !text;
+  }
+
+  /** "S00000042", "s42" or "42" → 42 (a till sale's number is its id, see store::sale_number). */
+  function saleIdOf(q) {
+    const m = /^[Ss]?0*(\d{1,15})$/.exec(q.trim());
+    return m ? Number(m[1]) : null;
+  }
+
+  async function findReturn() {
+    returnError("");
+    $("return-result").hidden = true;
+    const id = saleIdOf($("return-q").value);
+    if (!id) {
+      returnError(rt("bad_q"));
+      return;
+    }
+    const r = await request("GET", "/api/v1/sales/" + id);
+    if (r.status !== 200 || !r.body) {
+      ret.sale = null;
+      $("return-sale").hidden = true;
+      returnError(r.network ? t("till.member_offline") : r.status === 404 ? rt("not_found") : errorText(r.body, rt("not_found")));
+      return;
+    }
+    showReturn(r.body);
+  }
+
+  function showReturn(sale) {
+    ret.sale = sale;
+    ret.lastPost = null;
+    const refunded = sale.refunded_fen ? rt("refunded", { amount: yuan(sale.refunded_fen) }) : "";
+    $("return-head").textContent =
+      rt("head", { number: sale.number, time: shanghaiTime(sale.created_at).slice(0, 16), due: yuan(sale.due_fen), refunded }) + (sale.member_id ? rt("member") : "");
+    $("return-lines").innerHTML = sale.lines
+      .map((l) => {
+        const weighed = !!(state.byId.get(l.product_id) && isWeighed(state.byId.get(l.product_id)));
+        const left = l.qty - l.refunded_qty;
+        const show = (q) => (weighed ? (q / 1000).toFixed(3) + " kg" : String(q));
+        const name = !zh && l.name_en ? l.name_en : l.name_zh;
+        return (
+          `<tr data-line="${l.line_no}" data-left="${left}">` +
+          `<td class="n">${l.line_no}</td><td class="name">${esc(name)}</td>` +
+          `<td class="num">${esc(show(l.qty))}</td><td class="num">${esc(show(left))}</td>` +
+          `<td class="num"><input class="return-qty" type="text" inputmode="numeric" autocomplete="off" value="0" ${left > 0 ? "" : "disabled"}` +
+          ` aria-label="${esc(name)}">${weighed ? " g" : ""}</td></tr>`
+        );
+      })
+      .join("");
+    $("return-sale").hidden = false;
+    const any = sale.lines.some((l) => l.qty > l.refunded_qty);
+    $("return-submit").disabled = !any;
+    $("return-all").disabled = !any;
+    if (!any) returnError(rt("none_left"));
+    const first = document.querySelector("#return-lines input:not([disabled])");
+    if (first) first.focus();
+  }
+
+  function returnAll() {
+    for (const tr of document.querySelectorAll("#return-lines tr[data-line]")) {
+      const input = tr.querySelector("input");
+      if (!input.disabled) input.value = tr.dataset.left;
+    }
+  }
+
+  async function submitReturn() {
+    if (!ret.sale || ret.sending) return;
+    returnError("");
+    const lines = [];
+    for (const tr of document.querySelectorAll("#return-lines tr[data-line]")) {
+      const input = tr.querySelector("input");
+      const raw = input.value.trim();
+      const n = raw === "" ? 0 : /^\d+$/.test(raw) ? Number(raw) : NaN;
+      const max = Number(tr.dataset.left);
+      if (!Number.isInteger(n) || n < 0 || n > max) {
+        returnError(rt("qty_bad", { n: tr.dataset.line, max }));
+        input.focus();
+        return;
+      }
+      if (n > 0) lines.push({ line_no: Number(tr.dataset.line), qty: n });
+    }
+    if (!lines.length) {
+      returnError(rt("choose"));
+      return;
+    }
+    const body = JSON.stringify({ lines, reason: $("return-reason").value.trim() });
+    // The same refund sent again (a lost answer) keeps its key: money goes back once.
+    const key = ret.lastPost && ret.lastPost.body === body ? ret.lastPost.key : uuid();
+    ret.lastPost = { body, key };
+    ret.sending = true;
+    $("return-submit").disabled = true;
+    $("return-result").hidden = false;
+    $("return-result").textContent = rt("sending");
+    const r = await request("POST", "/api/v1/sales/" + ret.sale.order_id + "/refunds", {
+      body,
+      headers: { "idempotency-key": key },
+      timeout: POST_TIMEOUT_MS,
+    });
+    ret.sending = false;
+    $("return-submit").disabled = false;
+    if (r.status !== 201 || !r.body) {
+      $("return-result").hidden = true;
+      returnError(r.network ? t("till.member_offline") : r.status === 403 ? rt("forbidden") : errorText(r.body, t("till.pay_failed")));
+      return;
+    }
+    const where = (p) => {
+      if (p.tender === "points") return rt("to_points", { points: p.points });
+      const to = p.tender === "cash" ? "to_cash" : p.tender === "card" ? "to_card" : p.tender === "stored_value" ? "to_stored" : "to_qr";
+      return rt(to);
+    };
+    const rows = r.body.payments
+      .map(
+        (p) =>
+          `<li data-tender="${esc(p.tender)}"><span>${esc(t("till.tender." + p.tender))}</span> <strong>${esc(yuan(p.amount_fen))}</strong> <span class="sub">${esc(where(p))}</span></li>`,
+      )
+      .join("");
+    $("return-result").innerHTML =
+      `<p><strong>${esc(rt("done", { amount: yuan(r.body.amount_fen) }))}</strong>${r.body.whole ? " " + esc(rt("whole")) : ""}</p>` +
+      `<ul class="return-payments">${rows}</ul>`;
+    $("return-result").dataset.amountFen = String(r.body.amount_fen);
+    $("return-result").hidden = false;
+    // Show what is left to return on this receipt.
+    const again = await request("GET", "/api/v1/sales/" + ret.sale.order_id);
+    if (again.status === 200 && again.body) {
+      const result = $("return-result").innerHTML;
+      showReturn(again.body);
+      $("return-error").hidden = true;
+      $("return-result").innerHTML = result;
+      $("return-result").hidden = false;
+    }
+  }
+
+  // ---------------------------------------------------------------------------
   // Online state, probing, features
 
   function setOnline(on) {
@@ -1653,6 +1858,7 @@
     F4: suspend,
     F6: openResume,
     F8: openPay,
+    F9: openReturn,
   };
 
   function onKey(e) {
@@ -1782,6 +1988,17 @@
       if (k === "Escape") {
         e.preventDefault();
         el.queueDialog.close();
+      }
+    } else if (dlg === el.returnDialog) {
+      if (k === "Escape") {
+        e.preventDefault();
+        el.returnDialog.close();
+      } else if (k === "Enter" && e.target === $("return-q")) {
+        e.preventDefault();
+        findReturn();
+      } else if (k === "Enter" && e.target.classList && e.target.classList.contains("return-qty")) {
+        e.preventDefault();
+        submitReturn();
       }
     }
   }
@@ -1923,7 +2140,14 @@
       const b = e.target.closest("[data-retry]");
       if (b) retryFlagged(Number(b.dataset.retry));
     });
-    for (const d of [el.payDialog, el.qrDialog, el.resumeDialog, el.receiptDialog, el.queueDialog]) {
+    // Returns.
+    $("btn-return").hidden = !canRefund;
+    $("btn-return").addEventListener("click", () => openReturn());
+    $("return-find").addEventListener("click", () => findReturn());
+    $("return-all").addEventListener("click", () => returnAll());
+    $("return-submit").addEventListener("click", () => submitReturn());
+    $("return-close").addEventListener("click", () => el.returnDialog.close());
+    for (const d of [el.payDialog, el.qrDialog, el.resumeDialog, el.receiptDialog, el.queueDialog, el.returnDialog]) {
       d.addEventListener("close", () => setTimeout(focusScan, 0));
     }
     el.qrDialog.addEventListener("close", () => {

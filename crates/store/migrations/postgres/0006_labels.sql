@@ -19,7 +19,9 @@ CREATE TABLE shelf_labels (
     -- The newest content version (0 = nothing made yet) and when it was made.
     version BIGINT NOT NULL DEFAULT 0,
     version_at BIGINT,
-    -- The last time the driver took the current version, and its last refusal ('' = none).
+    -- The last push of the current version (taken or not), the last time the driver took
+    -- it, and its last refusal ('' = none).
+    attempted_at BIGINT,
     pushed_at BIGINT,
     push_error TEXT NOT NULL DEFAULT '',
     -- What the label acknowledged: the version it shows, when, and the price on its face.

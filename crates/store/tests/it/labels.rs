@@ -56,7 +56,10 @@ pub async fn binding_staging_and_acking_a_label_round_trips(s: Store) {
     let apple = s.create_product(o.org, &apple_data, None, T0).await.unwrap();
 
     let l1 = s.bind_label(o.org, &new_label(&o, "ESL-0001", milk), T0).await.unwrap();
-    let l2 = s.bind_label(o.org, &new_label(&o, "ESL-0002", apple), T0).await.unwrap();
+    let l2 = s
+        .bind_label(o.org, &new_label(&o, "ESL-0002", apple), T0)
+        .await
+        .unwrap();
     let fresh = s.label(o.org, l2).await.unwrap();
     assert_eq!((fresh.version, fresh.acked_version), (0, 0));
     assert!(fresh.face.is_none() && fresh.shown.is_none() && fresh.shown_price_fen.is_none());
@@ -97,7 +100,10 @@ pub async fn binding_staging_and_acking_a_label_round_trips(s: Store) {
     let milk_only = s.labels(o.org, Some(milk), page(10)).await.unwrap();
     assert_eq!(milk_only.total, 1);
     assert_eq!(milk_only.items[0].id, l1);
-    let second = s.labels(o.org, None, PageRequest { offset: 1, limit: 1 }).await.unwrap();
+    let second = s
+        .labels(o.org, None, PageRequest { offset: 1, limit: 1 })
+        .await
+        .unwrap();
     assert_eq!((second.total, second.items.len()), (2, 1));
     assert_eq!(second.items[0].id, l2);
     assert_eq!(s.all_labels(o.org, Some(apple)).await.unwrap().len(), 1);
@@ -167,7 +173,10 @@ pub async fn acknowledgements_only_move_forward(s: Store) {
             .unwrap()
             .unwrap();
     }
-    assert_eq!(s.ack_label(o.org, id, 2, 501, T0 + 10).await.unwrap(), AckOutcome::Recorded);
+    assert_eq!(
+        s.ack_label(o.org, id, 2, 501, T0 + 10).await.unwrap(),
+        AckOutcome::Recorded
+    );
     // A late ack of version 1 does not undo version 2.
     assert_eq!(
         s.ack_label(o.org, id, 1, 500, T0 + 11).await.unwrap(),
@@ -178,7 +187,10 @@ pub async fn acknowledgements_only_move_forward(s: Store) {
         AckOutcome::AlreadyAcked
     );
     let row = s.label(o.org, id).await.unwrap();
-    assert_eq!((row.acked_version, row.shown_price_fen, row.acked_at), (2, Some(501), Some(T0 + 10)));
+    assert_eq!(
+        (row.acked_version, row.shown_price_fen, row.acked_at),
+        (2, Some(501), Some(T0 + 10))
+    );
     assert_eq!(row.shown.unwrap().price_fen, 501);
     assert_eq!(
         refused_code(s.ack_label(o.org, id, 4, 502, T0).await.unwrap_err()),
@@ -188,7 +200,10 @@ pub async fn acknowledgements_only_move_forward(s: Store) {
         refused_code(s.ack_label(o.org, id, 0, 502, T0).await.unwrap_err()),
         "unknown_version"
     );
-    assert_eq!(s.ack_label(o.org, id, 3, 502, T0 + 13).await.unwrap(), AckOutcome::Recorded);
+    assert_eq!(
+        s.ack_label(o.org, id, 3, 502, T0 + 13).await.unwrap(),
+        AckOutcome::Recorded
+    );
     let row = s.label(o.org, id).await.unwrap();
     assert_eq!((row.version, row.acked_version, row.shown_price_fen), (3, 3, Some(502)));
 
@@ -212,7 +227,10 @@ pub async fn acknowledgements_only_move_forward(s: Store) {
         t.await.unwrap();
     }
     let row = s.label(o.org, id).await.unwrap();
-    assert_eq!((row.version, row.acked_version, row.shown_price_fen), (11, 11, Some(610)));
+    assert_eq!(
+        (row.version, row.acked_version, row.shown_price_fen),
+        (11, 11, Some(610))
+    );
 }
 
 pub async fn a_bound_label_is_not_bound_twice_and_unbinding_keeps_its_versions(s: Store) {
@@ -220,9 +238,16 @@ pub async fn a_bound_label_is_not_bound_twice_and_unbinding_keeps_its_versions(s
     let milk = product(&s, &o, "M1", "纯牛奶").await;
     let yogurt = product(&s, &o, "Y1", "酸奶").await;
     let id = s.bind_label(o.org, &new_label(&o, "ESL-0001", milk), T0).await.unwrap();
-    s.stage_label(o.org, id, 0, &face(milk, "纯牛奶", 500), T0).await.unwrap().unwrap();
+    s.stage_label(o.org, id, 0, &face(milk, "纯牛奶", 500), T0)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
-        refused_code(s.bind_label(o.org, &new_label(&o, "ESL-0001", yogurt), T0).await.unwrap_err()),
+        refused_code(
+            s.bind_label(o.org, &new_label(&o, "ESL-0001", yogurt), T0)
+                .await
+                .unwrap_err()
+        ),
         "label_bound"
     );
     assert_eq!(
@@ -247,12 +272,17 @@ pub async fn a_bound_label_is_not_bound_twice_and_unbinding_keeps_its_versions(s
     assert_eq!(row.version, 1, "unbinding keeps the versions");
     assert!(s.all_labels(o.org, Some(milk)).await.unwrap().is_empty());
 
-    let again = s.bind_label(o.org, &new_label(&o, "ESL-0001", yogurt), T0 + 3).await.unwrap();
+    let again = s
+        .bind_label(o.org, &new_label(&o, "ESL-0001", yogurt), T0 + 3)
+        .await
+        .unwrap();
     assert_eq!(again, id, "the same device, bound again");
     let row = s.label(o.org, id).await.unwrap();
     assert_eq!(row.product.unwrap().id, yogurt);
     assert_eq!(
-        s.stage_label(o.org, id, 1, &face(yogurt, "酸奶", 500), T0 + 4).await.unwrap(),
+        s.stage_label(o.org, id, 1, &face(yogurt, "酸奶", 500), T0 + 4)
+            .await
+            .unwrap(),
         Some(2),
         "versions go on"
     );
@@ -265,7 +295,10 @@ pub async fn old_versions_are_dropped_but_the_acknowledged_one_is_kept(s: Store)
     let o = org(&s, "lab5").await;
     let milk = product(&s, &o, "M1", "纯牛奶").await;
     let id = s.bind_label(o.org, &new_label(&o, "ESL-0001", milk), T0).await.unwrap();
-    s.stage_label(o.org, id, 0, &face(milk, "纯牛奶", 500), T0).await.unwrap().unwrap();
+    s.stage_label(o.org, id, 0, &face(milk, "纯牛奶", 500), T0)
+        .await
+        .unwrap()
+        .unwrap();
     s.ack_label(o.org, id, 1, 500, T0).await.unwrap();
     let versions = LABEL_VERSIONS_KEPT + 10;
     for v in 1..versions {
@@ -286,19 +319,32 @@ pub async fn old_versions_are_dropped_but_the_acknowledged_one_is_kept(s: Store)
     assert!(row.shown.is_none(), "version 2 was dropped");
     let kept = versions - LABEL_VERSIONS_KEPT + 1;
     assert_eq!(s.ack_label(o.org, id, kept, 9, T0).await.unwrap(), AckOutcome::Recorded);
-    assert_eq!(s.label(o.org, id).await.unwrap().shown.unwrap().price_fen, 500 + kept - 1);
+    assert_eq!(
+        s.label(o.org, id).await.unwrap().shown.unwrap().price_fen,
+        500 + kept - 1
+    );
 }
 
 pub async fn a_push_result_counts_only_for_the_newest_version(s: Store) {
     let o = org(&s, "lab6").await;
     let milk = product(&s, &o, "M1", "纯牛奶").await;
     let id = s.bind_label(o.org, &new_label(&o, "ESL-0001", milk), T0).await.unwrap();
-    s.stage_label(o.org, id, 0, &face(milk, "纯牛奶", 500), T0).await.unwrap().unwrap();
+    s.stage_label(o.org, id, 0, &face(milk, "纯牛奶", 500), T0)
+        .await
+        .unwrap()
+        .unwrap();
     s.label_pushed(o.org, id, 1, Some("offline"), T0 + 1).await.unwrap();
     let row = s.label(o.org, id).await.unwrap();
     assert_eq!((row.push_error.as_str(), row.pushed_at), ("offline", None));
-    s.stage_label(o.org, id, 1, &face(milk, "纯牛奶", 600), T0 + 2).await.unwrap().unwrap();
-    assert_eq!(s.label(o.org, id).await.unwrap().push_error, "", "a new version starts clean");
+    s.stage_label(o.org, id, 1, &face(milk, "纯牛奶", 600), T0 + 2)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        s.label(o.org, id).await.unwrap().push_error,
+        "",
+        "a new version starts clean"
+    );
     // A late answer about version 1 changes nothing.
     s.label_pushed(o.org, id, 1, Some("late"), T0 + 3).await.unwrap();
     s.label_pushed(o.org, id, 1, None, T0 + 3).await.unwrap();
@@ -314,11 +360,20 @@ pub async fn another_orgs_labels_are_not_found(s: Store) {
     let milk = product(&s, &a, "M1", "纯牛奶").await;
     let b_milk = product(&s, &b, "M1", "纯牛奶").await;
     let id = s.bind_label(a.org, &new_label(&a, "ESL-0001", milk), T0).await.unwrap();
-    s.stage_label(a.org, id, 0, &face(milk, "纯牛奶", 500), T0).await.unwrap().unwrap();
+    s.stage_label(a.org, id, 0, &face(milk, "纯牛奶", 500), T0)
+        .await
+        .unwrap()
+        .unwrap();
 
     assert!(matches!(s.label(b.org, id).await, Err(StoreError::NotFound)));
-    assert!(matches!(s.ack_label(b.org, id, 1, 500, T0).await, Err(StoreError::NotFound)));
-    assert!(matches!(s.unbind_label(b.org, id, None, T0).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        s.ack_label(b.org, id, 1, 500, T0).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        s.unbind_label(b.org, id, None, T0).await,
+        Err(StoreError::NotFound)
+    ));
     assert!(matches!(
         s.stage_label(b.org, id, 1, &face(b_milk, "x", 1), T0).await,
         Err(StoreError::NotFound)
@@ -328,7 +383,11 @@ pub async fn another_orgs_labels_are_not_found(s: Store) {
     assert!(s.all_labels(b.org, None).await.unwrap().is_empty());
     // Binding org a's product or store from org b is refused.
     assert_eq!(
-        refused_code(s.bind_label(b.org, &new_label(&b, "ESL-0009", milk), T0).await.unwrap_err()),
+        refused_code(
+            s.bind_label(b.org, &new_label(&b, "ESL-0009", milk), T0)
+                .await
+                .unwrap_err()
+        ),
         "no_such_product"
     );
     let mut foreign_store = new_label(&b, "ESL-0009", b_milk);
@@ -338,7 +397,10 @@ pub async fn another_orgs_labels_are_not_found(s: Store) {
         "no_such_store"
     );
     // Codes are per organisation: org b may have its own ESL-0001.
-    let b_id = s.bind_label(b.org, &new_label(&b, "ESL-0001", b_milk), T0).await.unwrap();
+    let b_id = s
+        .bind_label(b.org, &new_label(&b, "ESL-0001", b_milk), T0)
+        .await
+        .unwrap();
     assert_ne!(b_id, id);
     let row = s.label(a.org, id).await.unwrap();
     assert_eq!((row.version, row.acked_version, row.push_error.as_str()), (1, 0, ""));

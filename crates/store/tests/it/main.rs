@@ -37,3 +37,4 @@ mod offers;
 mod loyalty;
 mod online;
 mod labels;
+mod kiosk;

@@ -394,7 +394,8 @@ pub async fn shift_counts_cash_kept_and_refunded(s: Store) {
         ShiftCash {
             sales_fen: 1500,
             refunds_fen: 500,
-            sales: 2
+            sales: 2,
+            top_ups_fen: 0
         }
     );
     let closed = s

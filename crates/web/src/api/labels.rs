@@ -292,7 +292,9 @@ async fn simulate_label(
     Path(id): Path<i64>,
     Json(i): Json<SimulateInput>,
 ) -> R<JsonOut<Label>> {
-    Ok(axum::Json(label_out(s.app.simulate_label(&a.actor, id, i.offline).await?)))
+    Ok(axum::Json(label_out(
+        s.app.simulate_label(&a.actor, id, i.offline).await?,
+    )))
 }
 
 /// The drift audit: labels whose acknowledged price differs from the till's current price, or whose

@@ -2,11 +2,13 @@
 //! OpenAPI 3.1 document. Conventions (paging, errors, idempotency) are in docs/api.md.
 
 pub mod docs;
+mod kiosk;
 mod labels;
 mod loyalty;
 mod offers;
 mod orders;
 mod query;
+mod shop;
 mod till;
 pub mod types;
 
@@ -140,10 +142,12 @@ pub fn router() -> (axum::Router<AppState>, OpenApi) {
         .routes(routes!(export_members))
         .routes(routes!(list_buildings))
         .routes(routes!(audit_log))
+        .merge(kiosk::routes())
         .merge(labels::routes())
         .merge(loyalty::routes())
         .merge(offers::routes())
         .merge(orders::routes())
+        .merge(shop::routes())
         .merge(till::routes());
     let (router, mut doc) = router.split_for_parts();
     // Modifiers given to `#[openapi]` run before the routes are added; this one needs them.

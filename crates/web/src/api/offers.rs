@@ -263,7 +263,7 @@ pub struct MemberCoupon {
     pub used_order_id: Option<i64>,
 }
 
-fn member_coupon_out(c: MemberCouponRow, now: i64) -> MemberCoupon {
+pub(super) fn member_coupon_out(c: MemberCouponRow, now: i64) -> MemberCoupon {
     let f = kind_fields(&c.kind);
     MemberCoupon {
         id: c.issue_id.0,

@@ -67,6 +67,11 @@ pub struct ResidentCodeSent {
     pub resend_after: i64,
     /// Which SMS gateway sent it: "短信模拟器 / SMS simulator" when simulated.
     pub sender: String,
+    /// Only while the SMS simulator is the SMS port (nothing is really texted): the code,
+    /// so the resident shop can show it in its labelled "短信模拟器" box. Never present
+    /// with a real gateway.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub simulator_code: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -542,6 +547,7 @@ async fn request_code(
             expires_at: sent.expires_at,
             resend_after: sent.resend_after,
             sender: sent.sender_label.into(),
+            simulator_code: simulated_code(&s, req.org_id, &req.phone),
         })),
         Err(e) if e.code() == "rate_limited" => Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -552,6 +558,16 @@ async fn request_code(
         )),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The code the SMS simulator just "sent" to `phone` (None with a real SMS gateway).
+fn simulated_code(s: &AppState, org_id: i64, phone: &str) -> Option<String> {
+    let sim = s.app.sms.simulator()?;
+    let phone = phone::PhoneNumber::parse(phone).ok()?;
+    sim.outbox(linli_domain::ids::OrgId(org_id), Some(phone.as_str()))
+        .into_iter()
+        .next()
+        .and_then(|m| m.code)
 }
 
 /// Signs a resident in with the texted code; a phone that is not yet a member becomes one.

@@ -357,6 +357,8 @@ pub struct Shift {
     /// Cash kept from sales (tendered less change).
     pub cash_sales_fen: i64,
     pub cash_refunds_fen: i64,
+    /// Cash taken for stored-value top-ups (储值充值).
+    pub cash_top_ups_fen: i64,
     pub payouts_fen: i64,
     /// What the drawer should hold.
     pub expected_fen: i64,
@@ -376,6 +378,7 @@ impl From<linli_app::selling::ShiftView> for Shift {
             sales: v.cash.sales,
             cash_sales_fen: v.cash.sales_fen,
             cash_refunds_fen: v.cash.refunds_fen,
+            cash_top_ups_fen: v.cash.top_ups_fen,
             payouts_fen: v.shift.payouts_fen.unwrap_or(0),
             expected_fen: v.expected_fen,
             counted_fen: v.shift.counted_fen,

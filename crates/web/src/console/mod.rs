@@ -11,8 +11,10 @@
 
 mod auth;
 mod catalog;
+mod kiosk;
 mod labels;
 mod offers;
+mod orders;
 mod people;
 mod purchasing;
 mod stock;
@@ -101,6 +103,9 @@ pub fn router() -> axum::Router<AppState> {
         .route("/offers/coupons/{id}/issue", post(offers::issue_coupon))
         .route("/offers/promotions", post(offers::create_promotion))
         .route("/offers/promotions/{id}/end", post(offers::end_promotion))
+        .route("/orders", get(orders::page))
+        .route("/orders/{id}/action", post(orders::action))
+        .route("/orders/{id}/verify", post(orders::verify))
         .route("/members", get(people::members))
         .route("/members/{id}", get(people::member))
         .route("/staff", get(people::staff).post(people::create_staff))
@@ -111,7 +116,9 @@ pub fn router() -> axum::Router<AppState> {
         .route("/till-sw.js", get(till::service_worker))
         .route("/static/till.js", get(till::script))
         .route("/static/till.css", get(till::style))
-        .route("/shop", get(|s: Session| async move { placeholder(s, "nav.shop") }))
+        .route("/kiosk", get(kiosk::page))
+        .route("/static/kiosk.js", get(kiosk::script))
+        .route("/static/kiosk.css", get(kiosk::style))
         .route(
             "/services",
             get(|s: Session| async move { placeholder(s, "nav.services") }),
@@ -320,6 +327,7 @@ fn nav(lang: Lang, role: Role, path: &str) -> Vec<NavGroup> {
         ("/purchase-orders", "nav.purchase_orders", ReceiveGoods),
         ("/counts", "nav.counts", CountStock),
         ("/alerts", "nav.alerts", ViewCatalog),
+        ("/orders", "nav.orders", FulfilOrders),
         ("/offers", "nav.offers", ViewCatalog),
         ("/labels", "nav.labels", ViewCatalog),
     ] {
@@ -348,7 +356,7 @@ fn nav(lang: Lang, role: Role, path: &str) -> Vec<NavGroup> {
         ("/open", "nav.open", ManageStaff),
     ] {
         if may(p) {
-            later.push(item(href, key, href != "/till"));
+            later.push(item(href, key, !matches!(href, "/till" | "/shop")));
         }
     }
     later.push(NavItem {

@@ -14,6 +14,7 @@ on_both_backends!(till:
     another_organisation_cannot_see_or_refund_a_sale,
     a_member_pays_with_points_stored_value_and_a_coupon_and_a_refund_gives_each_back_once,
     a_flash_sale_cap_holds_across_sales_and_a_refund_returns_its_units,
+    offline_queues_replayed_three_times_from_two_tills_add_each_sale_once,
 );
 
 async fn member(t: &TestApp, phone: &str) -> i64 {
@@ -472,4 +473,38 @@ async fn a_flash_sale_cap_holds_across_sales_and_a_refund_returns_its_units(t: T
     let (status, body) = sell(&t, &cashier, again, "after-refund").await;
     assert_eq!((status, body["total_fen"].as_i64()), (StatusCode::CREATED, Some(990)), "the refunded unit is back in the cap");
     assert_eq!(on_hand(&t, &manager, eggs).await, 50 - 3);
+}
+
+async fn offline_queues_replayed_three_times_from_two_tills_add_each_sale_once(t: TestApp) {
+    let (manager, milk) = milk_in_stock(&t, 100).await;
+    let cashier = t.login("a_cashier").await;
+    // Two tills, each with a queue of 10 sales made offline (the second till's cashier is
+    // the manager), replayed three times, all at once.
+    let queue = |till: &str| -> Vec<(String, Value)> {
+        (0..10)
+            .map(|i| {
+                let body = json!({"location_id": t.a.floor.0, "lines": [{"product_id": milk, "qty": 1 + i % 2}],
+                    "payments": [{"tender": "cash", "amount_fen": 650 * (1 + i % 2)}],
+                    "offline": {"till_id": till, "sold_at": NOW - 600_000 + i * 1000}});
+                (format!("{till}-{i}"), body)
+            })
+            .collect()
+    };
+    let tills = [(cashier.clone(), queue("till-1")), (manager.clone(), queue("till-2"))];
+    let mut calls = Vec::new();
+    for _round in 0..3 {
+        for (token, q) in &tills {
+            for (key, body) in q {
+                let (t, token, key, body) = (&t, token.clone(), key.clone(), body.clone());
+                calls.push(async move { sell(t, &token, body, &key).await });
+            }
+        }
+    }
+    let results = futures_join_all(calls).await;
+    assert!(results.iter().all(|(s, _)| *s == StatusCode::CREATED), "{results:?}");
+    let mut orders: Vec<i64> = results.iter().map(|(_, b)| b["order_id"].as_i64().unwrap()).collect();
+    orders.sort();
+    orders.dedup();
+    assert_eq!(orders.len(), 20, "each queued sale exactly once");
+    assert_eq!(on_hand(&t, &manager, milk).await, 100 - 2 * 15);
 }
