@@ -198,6 +198,27 @@ function apiSend(method, path, json) {
   });
 }
 
+/** The server's price of a cart (POST /api/v1/pricing/quote as the manager). */
+async function quote(body) {
+  const r = await apiSend('POST', '/api/v1/pricing/quote', body);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  return r.body;
+}
+
+/** The rows the till shows for a quote: subtotal, each discount, what is to pay. */
+function expectedRows(q, labels = {}) {
+  return [
+    `原价 ${yuan(q.subtotal_fen)}`,
+    ...q.discounts.map((d) => `${labels[d.source] || d.label_zh} −${yuan(d.amount_fen)}`),
+    `应收 ${yuan(q.total_fen)}`,
+  ];
+}
+
+/** The discount rows of a list on the page (#discounts or #pay-discounts), as text. */
+async function discountRows(page, selector) {
+  return page.locator(`${selector} li`).evaluateAll((items) => items.map((li) => li.textContent.replace(/\s+/g, ' ').trim()));
+}
+
 /** A member's points balance. */
 async function pointsOf(memberId) {
   return (await api(`/api/v1/members/${memberId}/loyalty`)).points.balance;
@@ -801,6 +822,320 @@ describe('the till in a browser', { concurrency: false }, () => {
     }
   });
 
+  test(
+    'a promotion (第二件半价) priced by the server: the till shows the discount and the reduced total, collects exactly that, and the sale agrees',
+    { timeout: TEST_TIMEOUT_MS },
+    async () => {
+      const [x] = await stocked((p) => p.unit_kind === 'piece' && p.gtins.some((g) => g.startsWith('069')) && p.price_fen >= 200, 4, 1);
+      const ean = x.gtins.find((g) => g.startsWith('069')).slice(1);
+      const now = Date.now();
+      const promo = await apiSend('POST', '/api/v1/promotions', {
+        name_zh: '第二件半价',
+        kind: 'second_item_half_price',
+        product_id: x.id,
+        starts_at: now - 60_000,
+        ends_at: now + 3_600_000,
+      });
+      assert.equal(promo.status, 201, JSON.stringify(promo.body));
+      try {
+        // What the server charges for two: the second at half price.
+        const want = await quote({ lines: [{ product_id: x.id, qty: 2 }] });
+        assert.equal(want.subtotal_fen, 2 * x.price_fen);
+        assert.ok(Math.abs(2 * want.discount_fen - x.price_fen) <= 1, `half of ${x.price_fen}: ${want.discount_fen}`);
+        assert.equal(want.total_fen, want.subtotal_fen - want.discount_fen);
+        const { page, watch } = await openTill(cashier);
+        try {
+          await freshTill(page);
+          await scan(page, ean);
+          await linesAre(page, 1);
+          await scan(page, ean);
+          await page.waitForFunction(() => document.querySelector('#lines tbody tr .qty').textContent.trim() === '2');
+          // The server's price arrives: the line, the discounts and the total follow it.
+          await page.waitForSelector('#lines tbody tr[data-discounted="1"]', { timeout: 30_000 });
+          await page.waitForSelector('body[data-pricing="server"]');
+          const [line] = await lineTexts(page);
+          assert.equal(line.qty, '2');
+          assert.equal(line.amount, yuan(want.lines[0].total_fen), 'the line shows its discounted total');
+          const lineNote = await textOf(page.locator('#lines .line-disc'));
+          assert.ok(lineNote.includes(`第二件半价 −${yuan(want.discount_fen)}`), lineNote);
+          assert.ok(lineNote.includes(yuan(want.subtotal_fen)), `the shelf amount is shown struck out: ${lineNote}`);
+          assert.deepEqual(await discountRows(page, '#discounts'), expectedRows(want));
+          assert.equal(await textOf(page.locator('#total')), yuan(want.total_fen));
+          assert.ok(want.total_fen < 2 * x.price_fen);
+          assert.match(await textOf(page.locator('#count')), new RegExp(`已优惠 ${yuan(want.discount_fen).replace('.', '\\.')}`));
+          assert.equal(await page.locator('#price-note').isVisible(), false, 'server prices carry no offline mark');
+          await mkdir(SCREENSHOTS, { recursive: true });
+          await page.screenshot({ path: join(SCREENSHOTS, 'till-promotion.png') });
+
+          // F8: the panel collects the server's total; cash for exactly that.
+          await page.keyboard.press('F8');
+          await page.waitForSelector('#pay-dialog[open]');
+          assert.equal(await textOf(page.locator('#pay-total')), yuan(want.total_fen));
+          assert.deepEqual(await discountRows(page, '#pay-discounts'), expectedRows(want));
+          await page.keyboard.press('Enter');
+          await page.waitForFunction(() => !document.getElementById('pay-finish').disabled);
+          const answer = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/sales' && r.request().method() === 'POST');
+          await page.keyboard.press('Enter');
+          const res = await answer;
+          assert.equal(res.status(), 201, await res.text());
+          assert.deepEqual(JSON.parse(res.request().postData()).payments, [{ tender: 'cash', amount_fen: want.total_fen }]);
+          const sale = await res.json();
+          assert.equal(sale.total_fen, want.total_fen, "the server's total is what the screen showed");
+          assert.equal(sale.discount_fen, want.discount_fen);
+          assert.equal(sale.change_fen, 0);
+          assert.deepEqual(
+            sale.discounts.map((d) => [d.label_zh, d.amount_fen]),
+            [['第二件半价', want.discount_fen]],
+          );
+          await page.waitForSelector('#receipt-dialog[open]');
+          const receipt = await textOf(page.locator('#receipt'));
+          assert.ok(receipt.includes(`第二件半价 -${yuan(want.discount_fen)}`), receipt);
+          assert.ok(receipt.includes(`应付 ${yuan(want.total_fen)}`), receipt);
+          await page.keyboard.press('Enter');
+          await linesAre(page, 0);
+          watch.check();
+        } finally {
+          await page.close();
+        }
+      } finally {
+        const end = await apiSend('POST', `/api/v1/promotions/${promo.body.id}/end`, {});
+        assert.equal(end.status, 200, JSON.stringify(end.body));
+      }
+    },
+  );
+
+  test(
+    'a flash sale (秒杀) sells out between the price and the sale: the till asks again, shows the new total with a message, and collects it',
+    { timeout: TEST_TIMEOUT_MS },
+    async () => {
+      const [, y] = await stocked((p) => p.unit_kind === 'piece' && p.gtins.some((g) => g.startsWith('069')) && p.price_fen >= 200, 3, 2);
+      const ean = y.gtins.find((g) => g.startsWith('069')).slice(1);
+      const flash = Math.floor(y.price_fen / 2);
+      const now = Date.now();
+      const promo = await apiSend('POST', '/api/v1/promotions', {
+        name_zh: '限时秒杀',
+        kind: 'flash_sale',
+        product_id: y.id,
+        price_fen: flash,
+        cap_per_order: 1,
+        flash_cap: 1,
+        starts_at: now - 60_000,
+        ends_at: now + 3_600_000,
+      });
+      assert.equal(promo.status, 201, JSON.stringify(promo.body));
+      try {
+        const { page, watch } = await openTill(cashier);
+        try {
+          await freshTill(page);
+          await scan(page, ean);
+          await linesAre(page, 1);
+          await page.waitForFunction((want) => document.body.dataset.pricing === 'server' && document.getElementById('total').textContent === want, yuan(flash));
+          await page.keyboard.press('F8');
+          await page.waitForSelector('#pay-dialog[open]');
+          assert.equal(await textOf(page.locator('#pay-total')), yuan(flash));
+          await page.keyboard.press('Enter'); // cash for the flash price
+          await page.waitForFunction(() => !document.getElementById('pay-finish').disabled);
+
+          // Meanwhile another till sells the one unit at the flash price.
+          const other = await apiSend('POST', '/api/v1/sales', {
+            location_id: FLOOR(),
+            lines: [{ product_id: y.id, qty: 1 }],
+            payments: [{ tender: 'cash', amount_fen: flash }],
+          });
+          assert.equal(other.status, 201, JSON.stringify(other.body));
+          assert.equal(other.body.total_fen, flash);
+
+          // This till's sale is refused over its price; the till asks again and says what changed.
+          const refused = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/sales' && r.request().method() === 'POST');
+          await page.keyboard.press('Enter');
+          const r1 = await refused;
+          assert.ok([409, 422].includes(r1.status()), `refused over the price: ${r1.status()} ${await r1.text()}`);
+          await page.waitForFunction((want) => document.getElementById('pay-total').textContent === want, yuan(y.price_fen));
+          await page.waitForSelector('#pay-error:not([hidden])');
+          const err = await textOf(page.locator('#pay-error'));
+          assert.ok(err.includes(`价格已变化：应收由 ${yuan(flash)} 变为 ${yuan(y.price_fen)}`), err);
+          assert.equal(await page.locator('#pay-error').getAttribute('data-kind'), 'price_changed');
+          assert.ok((await textOf(page.locator('#pay-status'))).includes(`还需收 ${yuan(y.price_fen - flash)}`));
+          assert.equal(await textOf(page.locator('#total')), yuan(y.price_fen), 'the till shows the new total');
+          assert.equal(await page.locator('#pay-discounts').isVisible(), false, 'no discount is left');
+
+          // The rest in cash: the sale goes through at the new price.
+          await page.locator('#pay-amount').focus();
+          await page.keyboard.press('Enter');
+          await page.waitForFunction(() => !document.getElementById('pay-finish').disabled);
+          const answer = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/sales' && r.request().method() === 'POST');
+          await page.keyboard.press('Enter');
+          const res = await answer;
+          assert.equal(res.status(), 201, await res.text());
+          assert.notEqual(res.request().headers()['idempotency-key'], r1.request().headers()['idempotency-key'], 'a new sale, a new key');
+          const sale = await res.json();
+          assert.equal(sale.total_fen, y.price_fen);
+          assert.equal(sale.paid_fen, y.price_fen);
+          await page.waitForSelector('#receipt-dialog[open]');
+          await page.keyboard.press('Enter');
+          await linesAre(page, 0);
+          // The refused answer is logged by the browser as a failed resource; nothing else may be.
+          watch.problems.splice(0, watch.problems.length, ...watch.problems.filter((p) => !/Failed to load resource: the server responded with a status of (409|422)/.test(p)));
+          watch.check();
+        } finally {
+          await page.close();
+        }
+      } finally {
+        const end = await apiSend('POST', `/api/v1/promotions/${promo.body.id}/end`, {});
+        assert.equal(end.status, 200, JSON.stringify(end.body));
+      }
+    },
+  );
+
+  test(
+    "a member with a tier discount and coupons: the ticked coupon applies, a refused one shows why, points stop at the rules' share, and the sale agrees with the screen",
+    { timeout: TEST_TIMEOUT_MS },
+    async () => {
+      // For this test the first tier takes 2% off (98折); the rules are put back afterwards.
+      const settings = await api('/api/v1/loyalty/settings');
+      const tiered = structuredClone(settings);
+      tiered.tiers[0].discount_bp = 9800;
+      const put = await apiSend('PUT', '/api/v1/loyalty/settings', tiered);
+      assert.equal(put.status, 200, JSON.stringify(put.body));
+      try {
+        const members = await api('/api/v1/members?page_size=50');
+        let member = null;
+        for (const m of members.items) {
+          const l = await api(`/api/v1/members/${m.id}/loyalty`);
+          if (l.tier.code === settings.tiers[0].code) {
+            member = l;
+            break;
+          }
+        }
+        assert.ok(member, 'a demo member at the first tier');
+        assert.equal(member.tier.discount_bp, 9800);
+        const adj = await apiSend('POST', `/api/v1/members/${member.member_id}/points/adjustments`, { points: 1500, reason: '收银台用券测试' });
+        assert.equal(adj.status, 201, JSON.stringify(adj.body));
+        const available = (await api(`/api/v1/members/${member.member_id}/loyalty`)).points.available;
+
+        // Two coupons given to the member: 满30减5, and one the cart cannot reach.
+        const copies = [];
+        for (const c of [
+          { name_zh: '满30减5', kind: 'fixed', amount_fen: 500, threshold_fen: 3000 },
+          { name_zh: '满500减80', kind: 'fixed', amount_fen: 8000, threshold_fen: 50000 },
+        ]) {
+          const made = await apiSend('POST', '/api/v1/coupons', { ...c, valid_days: 7, total_limit: 100 });
+          assert.equal(made.status, 201, JSON.stringify(made.body));
+          const issued = await apiSend('POST', `/api/v1/coupons/${made.body.id}/issues`, { member_ids: [member.member_id] });
+          assert.equal(issued.status, 201, JSON.stringify(issued.body));
+          copies.push(issued.body.issued[0].coupon_id);
+        }
+        const [near, far] = copies;
+
+        // Enough of one item to pass 满30 after the member discount.
+        const [z] = await stocked((p) => p.unit_kind === 'piece' && p.gtins.some((g) => g.startsWith('069')) && p.price_fen >= 500 && p.price_fen <= 2000, 10, 1);
+        const n = Math.ceil(4500 / z.price_fen);
+        const ean = z.gtins.find((g) => g.startsWith('069')).slice(1);
+        const lines = [{ product_id: z.id, qty: n }];
+        const plain = await quote({ lines, member_id: member.member_id });
+        const withCoupon = await quote({ lines, member_id: member.member_id, coupon_ids: [near] });
+        const both = await quote({ lines, member_id: member.member_id, coupon_ids: [near, far] });
+        assert.deepEqual(both.coupons_used, [near]);
+        const refusal = both.coupons_rejected.find((r) => r.coupon_id === far);
+        assert.ok(refusal, JSON.stringify(both));
+        assert.equal(both.total_fen, withCoupon.total_fen);
+        assert.equal(withCoupon.total_fen, plain.total_fen - 500);
+        // On screen the member discount names the tier and its rate.
+        const tierLabel = `${member.tier.name_zh} 98折`;
+        const rowsOf = (q) => expectedRows(q, { member_tier: tierLabel });
+
+        const { page, watch } = await openTill(cashier);
+        try {
+          await freshTill(page);
+          await page.keyboard.press('F3');
+          await page.keyboard.type(member.code);
+          await page.keyboard.press('Enter');
+          await page.waitForSelector('#member-card:not([hidden])');
+          await page.waitForSelector('#member-coupons:not([hidden]) li');
+          const listed = await textOf(page.locator('#member-coupons'));
+          assert.ok(listed.includes('满30减5') && listed.includes('满500减80'), listed);
+          await page.waitForFunction(() => document.activeElement && document.activeElement.id === 'scan');
+          await scan(page, `${n}*${ean}`);
+          await linesAre(page, 1);
+          // The member's tier discount, from the server.
+          await page.waitForFunction((want) => document.body.dataset.pricing === 'server' && document.getElementById('total').textContent === want, yuan(plain.total_fen));
+          assert.deepEqual(await discountRows(page, '#discounts'), rowsOf(plain));
+
+          // Tick 满30减5: applied.
+          await page.locator(`#member-coupons input[data-coupon="${near}"]`).check();
+          await page.waitForFunction((want) => document.body.dataset.pricing === 'server' && document.getElementById('total').textContent === want, yuan(withCoupon.total_fen));
+          assert.deepEqual(await discountRows(page, '#discounts'), rowsOf(withCoupon));
+          assert.ok((await discountRows(page, '#discounts')).includes('满30减5 −¥5.00'));
+          await page.waitForSelector(`#member-coupons li[data-coupon-id="${near}"][data-state="used"]`);
+          // Tick 满500减80 too: refused, with the server's reason; the total does not move.
+          await page.locator(`#member-coupons input[data-coupon="${far}"]`).check();
+          await page.waitForSelector(`#member-coupons li[data-coupon-id="${far}"][data-state="rejected"]`);
+          const why = await textOf(page.locator(`#member-coupons li[data-coupon-id="${far}"] .c-state`));
+          assert.equal(why, `不可用：${refusal.message_zh}`);
+          assert.equal(await textOf(page.locator('#total')), yuan(both.total_fen));
+          await page.screenshot({ path: join(SCREENSHOTS, 'till-member-coupons.png') });
+
+          // F8: points may pay at most the rules' share of the server's total.
+          await page.keyboard.press('F8');
+          await page.waitForSelector('#pay-dialog[open]');
+          assert.equal(await textOf(page.locator('#pay-total')), yuan(both.total_fen));
+          await page.waitForSelector('#pay-points-row:not([hidden])');
+          const share = Math.floor((both.total_fen * settings.order_share_max_bp) / 10_000);
+          const own = Math.floor((available * 100) / settings.points_per_yuan);
+          const maxPoints = Math.ceil((Math.min(share, own) * settings.points_per_yuan) / 100);
+          assert.ok(maxPoints > 0);
+          assert.equal(await page.locator('#pay-points').getAttribute('max'), String(maxPoints));
+          assert.ok((await textOf(page.locator('#pay-points-note'))).includes(`最多可用 ${maxPoints} 积分`));
+          await page.locator('#pay-points').fill(String(maxPoints + 1));
+          await page.locator('#pay-points').press('Enter');
+          await page.waitForSelector('#pay-error:not([hidden])');
+          assert.match(await textOf(page.locator('#pay-error')), new RegExp(`最多可用 ${maxPoints} 积分`));
+          const redeem = Math.min(maxPoints, 3 * settings.points_per_yuan);
+          const value = Math.floor((redeem * 100) / settings.points_per_yuan);
+          await page.locator('#pay-points').fill(String(redeem));
+          await page.locator('#pay-points').press('Enter');
+          await page.waitForFunction((want) => document.getElementById('pay-total').textContent === want, yuan(both.total_fen - value));
+          assert.equal(await page.locator('#pay-error').isVisible(), false);
+          await page.keyboard.press('Enter'); // cash for the rest
+          await page.waitForFunction(() => !document.getElementById('pay-finish').disabled);
+          const answer = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/sales' && r.request().method() === 'POST');
+          await page.keyboard.press('Enter');
+          const res = await answer;
+          assert.equal(res.status(), 201, await res.text());
+          const posted = JSON.parse(res.request().postData());
+          assert.equal(posted.member_id, member.member_id);
+          assert.deepEqual(posted.coupon_ids, [near], 'only the coupon the price used is sent');
+          assert.equal(posted.redeem_points, redeem);
+          assert.deepEqual(posted.payments, [{ tender: 'cash', amount_fen: both.total_fen - value }]);
+          const sale = await res.json();
+          assert.equal(sale.total_fen, both.total_fen, "the server's total is what the screen showed");
+          assert.deepEqual(
+            sale.discounts.map((d) => [d.label_zh, d.amount_fen]),
+            both.discounts.map((d) => [d.label_zh, d.amount_fen]),
+          );
+          assert.equal(sale.points_redeemed, redeem);
+          await page.waitForSelector('#receipt-dialog[open]');
+          const receipt = await textOf(page.locator('#receipt'));
+          assert.ok(receipt.includes('满30减5 -¥5.00'), receipt);
+          assert.ok(receipt.includes(`积分抵扣 ${yuan(value)}`), receipt);
+          await page.keyboard.press('Enter');
+          await linesAre(page, 0);
+          watch.check();
+        } finally {
+          await page.close();
+        }
+        // The applied coupon is used by this sale; the refused one is still the member's.
+        const held = await api(`/api/v1/members/${member.member_id}/coupons`);
+        const byId = new Map(held.map((c) => [c.id, c]));
+        assert.equal(byId.get(near).status, 'used');
+        assert.equal(byId.get(far).status, 'issued');
+      } finally {
+        const back = await apiSend('PUT', '/api/v1/loyalty/settings', settings);
+        assert.equal(back.status, 200, JSON.stringify(back.body));
+      }
+    },
+  );
+
   test('the till fits a phone in English, and a rider may not open it', { timeout: TEST_TIMEOUT_MS }, async () => {
     const [a] = await stocked((p) => p.unit_kind === 'piece' && p.gtins.some((g) => g.startsWith('069')), 1, 1);
     const phone = await browser.newContext({ viewport: PHONE, hasTouch: true, isMobile: true, locale: 'zh-CN' });
@@ -971,8 +1306,13 @@ describe('the till in a browser', { concurrency: false }, () => {
         await linesAre(page, 2);
         const total2 = x.price_fen + forWeight(w.price_fen, grams);
         assert.equal(await textOf(page.locator('#total')), yuan(total2));
+        // Shelf prices, and the till says so.
+        await page.waitForSelector('body[data-pricing="offline"]');
+        assert.ok(await page.locator('#price-note').isVisible(), 'the offline mark is on screen');
+        assert.match(await textOf(page.locator('#price-note')), /离线价格/);
         await page.keyboard.press('F8');
         await page.waitForSelector('#pay-dialog[open]');
+        assert.match(await textOf(page.locator('#pay-price-note')), /离线价格/);
         await page.keyboard.type('100');
         await page.keyboard.press('Enter');
         await page.waitForFunction(() => !document.getElementById('pay-finish').disabled);

@@ -141,7 +141,7 @@ fn remember_payment(provider_ref: &str, org: OrgId, amount_fen: i64) {
 }
 
 /// The amount of a kiosk payment of `org`; another organisation's is not found.
-fn payment_of(provider_ref: &str, org: OrgId) -> Result<i64, AppError> {
+pub(crate) fn payment_of(provider_ref: &str, org: OrgId) -> Result<i64, AppError> {
     let p = KIOSK_PAYMENTS.lock().expect("no panics while the lock is held");
     match p.by_ref.get(provider_ref) {
         Some(x) if x.org == org => Ok(x.amount_fen),

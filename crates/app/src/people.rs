@@ -132,3 +132,84 @@ impl App {
         Ok(self.store.audit_log(actor.org, action, paging.request()).await?)
     }
 }
+
+/// A resident joining at the counter (办会员).
+#[derive(Debug, Clone, Default)]
+pub struct NewMemberInput {
+    pub phone: String,
+    pub name: String,
+    pub building_id: Option<i64>,
+    pub unit_no: String,
+    pub room: String,
+    /// ISO date, e.g. 1968-03-12.
+    pub birthday: Option<String>,
+}
+
+impl App {
+    /// Registers a member by phone at the till; new-member coupons are issued at once.
+    /// A phone that is already a member is a conflict naming `phone`.
+    pub async fn create_member(&self, actor: &Actor, input: NewMemberInput) -> Result<MemberRow, AppError> {
+        actor.require(Permission::Sell)?;
+        let phone = linli_domain::phone::PhoneNumber::parse(&input.phone)
+            .map_err(|e| AppError::invalid("phone", &e.to_string(), &e.message_zh()))?;
+        let name = crate::free_text(&input.name, "name", 32)?;
+        let unit_no = crate::free_text(&input.unit_no, "unit_no", 16)?;
+        let room = crate::free_text(&input.room, "room", 16)?;
+        let birthday = match input.birthday.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
+            None => None,
+            Some(b) => {
+                let date: jiff::civil::Date = b
+                    .parse()
+                    .map_err(|_| AppError::invalid("birthday", "birthday is a date like 1968-03-12", "生日格式如 1968-03-12"))?;
+                if date > linli_domain::time::local_date(self.now()) || date.year() < 1900 {
+                    return Err(AppError::invalid("birthday", "birthday is not a real date of birth", "生日不合理"));
+                }
+                Some(date.to_string())
+            }
+        };
+        let building = match input.building_id {
+            None => None,
+            Some(id) => {
+                let ok = self.store.buildings(actor.org).await?.iter().any(|b| b.id.0 == id);
+                if !ok {
+                    return Err(AppError::invalid("building_id", "no such building", "楼栋不存在"));
+                }
+                Some(linli_domain::ids::BuildingId(id))
+            }
+        };
+        let id = self
+            .store
+            .create_member(
+                actor.org,
+                &linli_store::NewMember {
+                    phone: phone.as_str(),
+                    name: &name,
+                    building,
+                    unit_no: &unit_no,
+                    room: &room,
+                    birthday,
+                    joined_at: self.now(),
+                },
+            )
+            .await
+            .map_err(|e| match e {
+                linli_store::StoreError::Conflict { .. } => AppError::conflict(
+                    "member_exists",
+                    Some("phone"),
+                    "this phone number is already a member".into(),
+                    "该手机号已是会员".into(),
+                ),
+                other => other.into(),
+            })?;
+        // A coupon that cannot be issued must not undo the registration.
+        if let Err(e) = self
+            .coupons_on_event(actor.org, id, linli_store::CouponEvent::NewMember)
+            .await
+        {
+            tracing::warn!(error = %e, member = id.0, "new-member coupons were not issued");
+        }
+        let mut row = self.store.member_by_id(actor.org, id).await?;
+        row.phone = linli_domain::phone::mask_any(&row.phone);
+        Ok(row)
+    }
+}

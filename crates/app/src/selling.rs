@@ -45,6 +45,9 @@ pub struct SellInput {
     pub coupon_ids: Vec<i64>,
     /// (tender code, amount in fen): cash, wechat_qr, alipay_qr, card, stored_value.
     pub payments: Vec<(String, i64)>,
+    /// Per payment (same order, may be shorter): the payment port's reference of a QR
+    /// payment the payer approved (POST /api/v1/kiosk/payments); checked and kept.
+    pub payment_refs: Vec<Option<String>>,
     /// none, drop_fen, drop_jiao or half_up_jiao; default none.
     pub rounding: Option<String>,
     pub offline: Option<OfflineSale>,
@@ -113,7 +116,6 @@ fn discount_source(
 struct TillStanding {
     settings: linli_store::LoyaltySettings,
     tier: linli_domain::loyalty::TierRule,
-    rolling_spend_fen: i64,
 }
 
 /// The record of a sale just written, as `Store::sale_record` would read it back.
@@ -395,13 +397,17 @@ impl App {
             }
             _ => Vec::new(),
         };
+        // "New member" as the quote decides it (no completed order yet); only coupons ask.
+        let is_new_member = match member {
+            Some(m) if !coupons.is_empty() => self.store.is_new_member(actor.org, m).await?,
+            _ => false,
+        };
         let priced = pricing::price(
             &Cart {
                 lines: cart.clone(),
                 member: standing.as_ref().map(|s| pricing::MemberContext {
-                    tier_discount_bp: s.tier.discount_bp,
-                    // No spend in the last twelve months: a new member for new-member coupons.
-                    is_new_member: s.rolling_spend_fen == 0,
+                    tier_discount_bp: s.tier.discount_bp.min(pricing::BP_MAX),
+                    is_new_member,
                 }),
             },
             &promotions,
@@ -441,6 +447,32 @@ impl App {
                 amount_fen: *amount,
             });
         }
+        let mut payment_refs: Vec<(usize, String)> = Vec::new();
+        for (i, r) in input.payment_refs.iter().enumerate() {
+            let Some(r) = r.as_deref().map(str::trim).filter(|r| !r.is_empty()) else {
+                continue;
+            };
+            let field = format!("payments[{i}].payment_ref");
+            let Some(p) = payments.get(i) else {
+                return Err(AppError::invalid(&field, "no payment at this position", "此位置没有支付"));
+            };
+            if !matches!(p.tender, Tender::WechatQr | Tender::AlipayQr) {
+                return Err(AppError::invalid(&field, "only QR payments carry a reference", "只有扫码支付有支付单号"));
+            }
+            let amount = crate::kiosk::payment_of(r, actor.org)
+                .map_err(|_| AppError::invalid(&field, "no such payment", "支付单不存在"))?;
+            let status = self.payments.status(r).await.map_err(|e| {
+                AppError::conflict("payment_unavailable", Some(&field), e.to_string(), format!("支付暂不可用：{e}"))
+            })?;
+            if status != crate::ports::IntentStatus::Approved || amount != p.amount_fen {
+                return Err(AppError::invalid(
+                    &field,
+                    "the payment is not approved for this amount",
+                    "该支付未按此金额完成",
+                ));
+            }
+            payment_refs.push((i, r.to_string()));
+        }
         let stored_value_fen: i64 = payments
             .iter()
             .filter(|p| p.tender == Tender::StoredValue)
@@ -477,6 +509,10 @@ impl App {
         if let Some(l) = &loyalty
             && l.effects.redeem_points > 0
         {
+            // The points tender goes first: the typed payments move one place on.
+            for (at, _) in &mut payment_refs {
+                *at += 1;
+            }
             payments.insert(
                 0,
                 Payment {
@@ -572,6 +608,7 @@ impl App {
                 member_effects: loyalty.map(|l| l.effects),
                 coupon_issues: priced.coupons_used.iter().map(|c| c.0).collect(),
                 flash_takes,
+                payment_refs,
             },
         };
         let view_lines: Vec<linli_store::SaleRecordLine> = resolved
@@ -610,11 +647,7 @@ impl App {
         let settings = self.store.loyalty_settings(actor.org).await?;
         let rolling_spend_fen = self.store.rolling_spend(actor.org, member, at).await?;
         let tier = settings.tiers().tier_for(rolling_spend_fen).clone();
-        Ok(TillStanding {
-            settings,
-            tier,
-            rolling_spend_fen,
-        })
+        Ok(TillStanding { settings, tier })
     }
 
     async fn recorded_view(&self, actor: &Actor, recorded: Recorded) -> Result<SaleView, AppError> {

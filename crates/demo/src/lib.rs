@@ -19,6 +19,8 @@
 mod catalog;
 mod catalog_data;
 mod demand;
+mod offers;
+mod online;
 mod places;
 mod random;
 mod residents;
@@ -31,6 +33,10 @@ use jiff::civil::Date;
 
 pub use catalog::{DemoCategory, DemoProduct, DemoUnit, DemoZone};
 pub use demand::{SALES_PER_DAY_MAX, SALES_PER_DAY_MIN, STORE_CLOSE, STORE_OPEN};
+pub use offers::{
+    DAIRY_CATEGORY, DemoAudience, DemoCoupon, DemoCouponKind, DemoOffers, DemoPromotion, DemoPromotionRule, DemoWindow,
+};
+pub use online::{DemoFulfilment, DemoOnlineOrder, DemoOrderState, DemoPresale, DemoShop};
 pub use places::{DemoBuilding, DemoLocation, DemoStore, LocationKind};
 pub use residents::{DemoResident, ResidentKind};
 pub use sales::{BASKET_LINES_MAX, DemoPayment, DemoSale, DemoSaleLine};
@@ -139,6 +145,20 @@ pub fn generate(cfg: &DemoConfig) -> Demo {
 /// their demand traits by name, weather by date).
 pub fn sales<'a>(demo: &'a Demo, cfg: &DemoConfig) -> impl Iterator<Item = DemoSale> + use<'a> {
     sales::sales(demo, cfg)
+}
+
+/// The coupons handed out over the last days and the promotions running today.
+///
+/// `demo` must come from [`generate`] with the same `cfg`.
+pub fn offers(demo: &Demo, cfg: &DemoConfig) -> DemoOffers {
+    offers::offers(demo, cfg)
+}
+
+/// Today's resident-shop orders and presale (the day after `cfg.end_date`).
+///
+/// `demo` must come from [`generate`] with the same `cfg`.
+pub fn shop(demo: &Demo, cfg: &DemoConfig) -> DemoShop {
+    online::shop(demo, cfg)
 }
 
 #[cfg(test)]
@@ -814,6 +834,167 @@ mod tests {
         assert!(f.demo.residents.iter().all(|r| r.birthday.is_none_or(|b| b < start)));
         let kinds: HashSet<ResidentKind> = f.demo.residents.iter().map(|r| r.kind).collect();
         assert_eq!(kinds.len(), ResidentKind::ALL.len());
+    }
+
+    /// What each resident paid at list prices over the history.
+    fn member_spend(f: &Fixture) -> Vec<i64> {
+        let mut spend = vec![0_i64; f.demo.residents.len()];
+        for s in &f.sales {
+            let Some(m) = s.member else { continue };
+            for l in &s.lines {
+                let p = &f.demo.products[l.product];
+                spend[m] += match p.unit {
+                    DemoUnit::Kg => (p.price_fen * l.qty + 500) / 1000,
+                    DemoUnit::Piece(_) => p.price_fen * l.qty,
+                };
+            }
+        }
+        spend
+    }
+
+    #[test]
+    fn the_most_loyal_households_spend_enough_for_the_top_tiers() {
+        let mut spend = member_spend(fixture());
+        spend.sort_unstable_by(|a, b| b.cmp(a));
+        // 钻石 needs ¥20,000 and 金卡 ¥5,000 of spend in twelve months; the tiers' own
+        // discounts (up to 10%) come off these list prices, hence the margins.
+        assert!(spend[0] >= 2_300_000, "the most loyal household spent {}", spend[0]);
+        assert!(spend[0] < 4_000_000, "a household, not the whole store: {}", spend[0]);
+        let at_least = |fen: i64| spend.iter().filter(|&&s| s >= fen).count();
+        assert!(at_least(600_000) >= 20, "{} near 金卡", at_least(600_000));
+        assert!(at_least(110_000) >= 200, "{} near 银卡", at_least(110_000));
+        assert!(at_least(100_000) < spend.len() - 50, "plenty stay 普通会员");
+    }
+
+    #[test]
+    fn members_now_and_then_pay_with_points_and_show_coupons_and_guests_never() {
+        let f = fixture();
+        assert!(
+            f.sales
+                .iter()
+                .all(|s| s.member.is_some() || (!s.redeems_points && !s.presents_coupon))
+        );
+        let members: Vec<&DemoSale> = f.sales.iter().filter(|s| s.member.is_some()).collect();
+        let share =
+            |pred: &dyn Fn(&DemoSale) -> bool| members.iter().filter(|s| pred(s)).count() as f64 / members.len() as f64;
+        let points = share(&|s| s.redeems_points);
+        let coupons = share(&|s| s.presents_coupon);
+        assert!((0.025..0.06).contains(&points), "{points}");
+        assert!((0.5..0.7).contains(&coupons), "{coupons}");
+    }
+
+    #[test]
+    fn coupons_go_to_a_few_hundred_members_and_promotions_name_counted_goods() {
+        let f = fixture();
+        let o = offers(&f.demo, &f.cfg);
+        assert_eq!(o, offers(&f.demo, &f.cfg), "deterministic");
+        let given: HashSet<usize> = o.coupons.iter().flat_map(|c| c.members.iter().copied()).collect();
+        assert!((200..=560).contains(&given.len()), "{} members", given.len());
+        let today = f.cfg.end_date.tomorrow().unwrap();
+        for c in &o.coupons {
+            assert!(
+                c.starts <= f.cfg.end_date && c.starts >= f.cfg.start_date(),
+                "{}",
+                c.name_zh
+            );
+            if c.audience == DemoAudience::Hand {
+                assert!(
+                    residents::shift(c.starts, c.valid_days) > today,
+                    "{} still valid today",
+                    c.name_zh
+                );
+            }
+            assert_eq!(
+                c.members.is_empty(),
+                c.audience == DemoAudience::NewMember,
+                "{}",
+                c.name_zh
+            );
+            for &m in &c.members {
+                assert!(f.demo.residents[m].joined <= c.starts);
+            }
+            if let DemoCouponKind::CategoryFixed { category, .. } = &c.kind {
+                let leaf = f.demo.categories.iter().find(|x| &x.code == category).unwrap();
+                assert_eq!(leaf.name_zh, "乳制品");
+            }
+        }
+        let kinds: HashSet<std::mem::Discriminant<DemoCouponKind>> =
+            o.coupons.iter().map(|c| std::mem::discriminant(&c.kind)).collect();
+        assert_eq!(kinds.len(), 4);
+        let price = |p: usize| f.demo.products[p].price_fen;
+        let counted = |p: usize| matches!(f.demo.products[p].unit, DemoUnit::Piece(_));
+        for p in &o.promotions {
+            match &p.rule {
+                DemoPromotionRule::SecondItemHalfPrice { product } | DemoPromotionRule::BuyXGetY { product, .. } => {
+                    assert!(counted(*product));
+                }
+                DemoPromotionRule::Bundle { products, price_fen } => {
+                    assert!(products.iter().all(|&x| counted(x)));
+                    assert!(*price_fen < products.iter().map(|&x| price(x)).sum::<i64>());
+                }
+                DemoPromotionRule::FlashSale { product, price_fen, .. } => {
+                    assert!(counted(*product) && *price_fen < price(*product));
+                    assert!(f.demo.products[*product].name_zh.contains("鸡蛋"));
+                }
+            }
+            if let DemoWindow::Days { from, to } = p.window {
+                assert!(from <= today && today <= to, "{} runs today", p.name_zh);
+            }
+        }
+    }
+
+    #[test]
+    fn todays_shop_orders_can_all_be_served_from_the_floor() {
+        let f = fixture();
+        let shop = shop(&f.demo, &f.cfg);
+        assert_eq!(shop, crate::shop(&f.demo, &f.cfg), "deterministic");
+        let open = shop
+            .orders
+            .iter()
+            .filter(|o| o.state != DemoOrderState::Completed)
+            .count();
+        assert!((18..=22).contains(&open), "{open} open orders");
+        let states: HashSet<String> = shop.orders.iter().map(|o| format!("{:?}", o.state)).collect();
+        assert_eq!(states.len(), 6);
+        let who: HashSet<usize> = shop.orders.iter().map(|o| o.resident).collect();
+        assert_eq!(who.len(), shop.orders.len(), "one order per resident");
+        assert!(
+            shop.orders
+                .windows(2)
+                .all(|w| w[0].placed_minutes_ago >= w[1].placed_minutes_ago)
+        );
+        let today = f.cfg.end_date.tomorrow().unwrap();
+        let mut floor: HashMap<usize, i64> = HashMap::new();
+        for lot in &f.demo.lots {
+            if lot.location_code == places::SALES_FLOOR && lot.expiry.is_none_or(|e| e > today) {
+                *floor.entry(lot.product).or_insert(0) += lot.qty;
+            }
+        }
+        let mut promised: HashMap<usize, i64> = HashMap::new();
+        for o in &shop.orders {
+            assert!(o.placed_minutes_ago > 0);
+            if o.state == DemoOrderState::AwaitingPayment {
+                assert!(o.placed_minutes_ago < 15, "the unpaid timeout has not passed");
+            }
+            let presale = o.fulfilment == DemoFulfilment::Presale;
+            for l in &o.lines {
+                assert_eq!(l.product == shop.presale.product, presale);
+                assert!(l.qty > 0);
+                if presale {
+                    assert!(l.qty <= shop.presale.per_order_max);
+                } else {
+                    *promised.entry(l.product).or_insert(0) += l.qty;
+                }
+            }
+        }
+        for (p, q) in promised {
+            assert!(
+                2 * q <= floor[&p],
+                "{} promised {q} of {}",
+                f.demo.products[p].name_zh,
+                floor[&p]
+            );
+        }
     }
 
     #[test]

@@ -20,6 +20,8 @@ pub(crate) enum Stream {
     Lots = 6,
     Habits = 7,
     SalesDay = 8,
+    Checkout = 9,
+    Offers = 10,
 }
 
 /// The stream for `purpose` and `index` (a day, a resident, ...) under `seed`.

@@ -32,6 +32,10 @@ pub struct DemoSale {
     /// Index into [`Demo::residents`]; the member had joined by the sale's date.
     pub member: Option<usize>,
     pub payment: DemoPayment,
+    /// A member who asks to pay part with points (积分抵现) when they have enough.
+    pub redeems_points: bool,
+    /// A member who shows the coupons they hold (优惠券), if any applies.
+    pub presents_coupon: bool,
 }
 
 /// One line of a receipt.
@@ -113,6 +117,14 @@ const LATE_NIGHT_DAYPART: [f64; 4] = [0.5, 0.8, 1.0, 2.5];
 /// later item is.
 const FAVOURITE_FIRST: f64 = 0.5;
 const FAVOURITE_LATER: f64 = 0.2;
+/// The store's most loyal households: each does this share of all members' shopping
+/// (at least), so the demo shows what 金卡 and 钻石 members look like.
+const LOYAL_SHARES: [f64; 2] = [0.012, 0.0105];
+/// Chance that a loyal household's basket has one more line (other families: 0.25).
+const LOYAL_BIGGER_BASKET: f64 = 0.6;
+/// Chance that a member asks to pay part with points, and that they show their coupons.
+const POINTS_ASK_SHARE: f64 = 0.04;
+const COUPON_SHOW_SHARE: f64 = 0.6;
 /// Share of members with a cat or dog.
 const PET_OWNER_SHARE: f64 = 0.2;
 /// Share of sales by a member, on average over the history.
@@ -134,6 +146,8 @@ struct Member {
     favourite_cum: Vec<f64>,
     /// Day index (relative to the first history day) on which they joined.
     joined_day: i64,
+    /// One of the store's most loyal households ([`LOYAL_SHARES`]).
+    loyal: bool,
 }
 
 /// Everything needed to generate any day of the history.
@@ -200,7 +214,7 @@ impl<'a> SalesModel<'a> {
             .collect();
 
         let start = start_date(cfg);
-        let members: Vec<Member> = demo
+        let mut members: Vec<Member> = demo
             .residents
             .iter()
             .enumerate()
@@ -215,9 +229,11 @@ impl<'a> SalesModel<'a> {
                     favourites,
                     favourite_cum,
                     joined_day: (res.joined - start).get_days().into(),
+                    loyal: false,
                 }
             })
             .collect();
+        mark_loyal(&mut members);
 
         // Lines members' favourites will add, per product.
         let mut favourite_lines = vec![0.0; traits.len()];
@@ -413,7 +429,19 @@ impl<'a> SalesModel<'a> {
             })
             .collect();
         secs.sort_unstable();
-        secs.into_iter().map(|s| self.sale(plan, &tables, s, &mut r)).collect()
+        // What members do at the till draws from its own stream, so the baskets stay
+        // the same whatever is decided here.
+        let mut till = rng(self.seed, Stream::Checkout, day as u64);
+        secs.into_iter()
+            .map(|s| {
+                let mut sale = self.sale(plan, &tables, s, &mut r);
+                if sale.member.is_some() {
+                    sale.redeems_points = till.random_bool(POINTS_ASK_SHARE);
+                    sale.presents_coupon = till.random_bool(COUPON_SHOW_SHARE);
+                }
+                sale
+            })
+            .collect()
     }
 
     fn sale(&self, plan: &DayPlan, tables: &DayTables, secs: u32, r: &mut DemoRng) -> DemoSale {
@@ -427,7 +455,9 @@ impl<'a> SalesModel<'a> {
         };
         let m = member.map(|i| &self.members[i]);
         let mut size = pick(&self.size_cum[dp], r).expect("size weights are positive") + 1;
-        if m.is_some_and(|m| matches!(m.kind, ResidentKind::YoungFamily | ResidentKind::Family)) && r.random_bool(0.25)
+        if let Some(m) = m
+            && matches!(m.kind, ResidentKind::YoungFamily | ResidentKind::Family)
+            && r.random_bool(if m.loyal { LOYAL_BIGGER_BASKET } else { 0.25 })
         {
             size = (size + 1).min(BASKET_LINES_MAX);
         }
@@ -480,6 +510,8 @@ impl<'a> SalesModel<'a> {
             lines,
             member,
             payment: payment(kind, r),
+            redeems_points: false,
+            presents_coupon: false,
         }
     }
 
@@ -546,6 +578,22 @@ fn payment(kind: Option<ResidentKind>, r: &mut DemoRng) -> DemoPayment {
         x -= share;
     }
     WechatQr
+}
+
+/// Marks the most active long-standing families as the store's loyal households and
+/// raises their activity to at least their [`LOYAL_SHARES`] of everyone's.
+fn mark_loyal(members: &mut [Member]) {
+    let total: f64 = members.iter().map(|m| m.activity).sum();
+    let mut families: Vec<usize> = (0..members.len())
+        .filter(|&i| {
+            matches!(members[i].kind, ResidentKind::YoungFamily | ResidentKind::Family) && members[i].joined_day <= 0
+        })
+        .collect();
+    families.sort_by(|a, b| members[*b].activity.total_cmp(&members[*a].activity).then(a.cmp(b)));
+    for (&i, share) in families.iter().zip(LOYAL_SHARES) {
+        members[i].activity = members[i].activity.max(share * total);
+        members[i].loyal = true;
+    }
 }
 
 /// A member's favourite products: drawn by popularity (flattened, so tastes

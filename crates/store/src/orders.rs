@@ -75,6 +75,9 @@ pub struct SaleDetails {
     pub coupon_issues: Vec<i64>,
     /// (flash-sale promotion, units) taken from its cap.
     pub flash_takes: Vec<(i64, i64)>,
+    /// (index into `payments`, provider reference) of QR payments made through the
+    /// payment port; a reference pays one sale only.
+    pub payment_refs: Vec<(usize, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -370,14 +373,29 @@ async fn record_sale_in(tx: &mut Tx, org: OrgId, sale: &NewSale) -> Result<Order
     q.execute(&mut **tx).await?;
     if !sale.payments.is_empty() {
         let sql = format!(
-            "INSERT INTO order_payments (org_id, order_id, method, amount_fen, points) VALUES {}",
-            values_placeholders(sale.payments.len(), 5)
+            "INSERT INTO order_payments (org_id, order_id, method, amount_fen, points, provider_ref) VALUES {}",
+            values_placeholders(sale.payments.len(), 6)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
-        for p in &sale.payments {
-            q = q.bind(org.0).bind(id).bind(p.method).bind(p.amount_fen).bind(p.points);
+        for (i, p) in sale.payments.iter().enumerate() {
+            let provider_ref = d.payment_refs.iter().find(|(at, _)| *at == i).map(|(_, r)| r.as_str());
+            q = q
+                .bind(org.0)
+                .bind(id)
+                .bind(p.method)
+                .bind(p.amount_fen)
+                .bind(p.points)
+                .bind(provider_ref);
         }
-        q.execute(&mut **tx).await?;
+        q.execute(&mut **tx).await.map_err(|e| match StoreError::unique(e, &["provider_ref"]) {
+            StoreError::Conflict { .. } => StoreError::Refused {
+                code: "payment_used",
+                field: "payments",
+                en: "this QR payment already paid another sale".into(),
+                zh: "该扫码支付已用于另一笔销售".into(),
+            },
+            other => other,
+        })?;
     }
     if !d.discounts.is_empty() {
         let sql = format!(

@@ -5,8 +5,10 @@
 //! body gets the first response with `Idempotent-Replayed: true`; the same key with
 //! a different request is a 422; a key whose first request is still running (or whose
 //! process died before answering) is a 409, and nothing runs twice. A response of
-//! 5xx releases the key so the client may retry. Keys are per signed-in staff member;
-//! requests without a session (signing in) ignore the header.
+//! 5xx releases the key so the client may retry. Keys are per signed-in staff member
+//! (`staff:<id>`) or resident (`member:<id>`); requests without a session (signing in)
+//! ignore the header. A till sale (`POST /api/v1/sales`) is the exception: its key and
+//! request hash go to the handler, which claims the key in the sale's own savepoint.
 
 use crate::extract::token_of;
 use crate::{ApiError, AppState};

@@ -8,6 +8,18 @@
 // for a member, split across tenders); the sale is POSTed to /api/v1/sales with an
 // Idempotency-Key made here, and the receipt is shown for printing on 58 mm paper.
 //
+// Prices: the server prices every sale with its one engine (promotions, the member's
+// tier, coupons), so whenever the cart, the member or the chosen coupons change the
+// till asks POST /api/v1/pricing/quote (debounced) and shows the server's line totals,
+// each discount and the total; the payment panel collects that total (抹零 applies to
+// the cash part). The member's usable coupons (GET /api/v1/members/{id}/coupons) can be
+// ticked; the quote says which it used and why it refused the others, and the sale
+// sends only the used ones. Points pay at most the share of the server total the
+// member rules allow (GET /api/v1/loyalty/settings, /api/v1/members/{id}/loyalty). If
+// the sale is still refused because the price moved between quote and sale (a flash
+// sale sold out), the till asks again and shows the new total. Offline the till prices
+// with shelf prices and says so ("离线价格").
+//
 // Offline: the catalog is copied into IndexedDB (/till/catalog.json) and refreshed
 // while the server answers. When a sale cannot reach the server it is priced here
 // with shelf prices, queued in IndexedDB with its key (and `offline: {till_id,
@@ -47,6 +59,10 @@
   const PROBE_MIN_MS = 1_000;
   const PROBE_MAX_MS = 15_000;
   const SEARCH_DEBOUNCE_MS = 120;
+  const QUOTE_DEBOUNCE_MS = 150;
+  // The server's: domain::pricing::COUPONS_MAX, loyalty BP_ONE.
+  const COUPONS_MAX = 10;
+  const BP_ONE = 10_000;
 
   const KEY = {
     tillId: "linli.till.id",
@@ -57,6 +73,53 @@
     offlineSeq: "linli.till.offline_seq",
   };
   const BASE_SALE_FIELDS = ["location_id", "lines", "payments", "rounding"];
+
+  // The texts of the server-priced parts (prices, discounts, coupons, points), in the page's language.
+  const PT = zh
+    ? {
+        offline_prices: "离线价格：按货架价计，未含促销和会员优惠",
+        pricing: "正在按服务器计价…",
+        quote_failed: "未能按服务器计价（{reason}），暂按货架价",
+        subtotal: "原价",
+        saved: "已优惠 {amount}",
+        payable: "应收",
+        coupons: "可用优惠券",
+        coupons_none: "没有可用的优惠券",
+        coupons_offline: "离线时不能用券",
+        coupon_used: "已用",
+        coupon_rejected: "不可用：{reason}",
+        coupons_max: "每单最多选 {n} 张优惠券",
+        price_changed: "价格已变化：应收由 {old} 变为 {new}，请按新金额收款。",
+        price_check: "价格已按服务器重新计算，请核对后再收款。",
+        points_max: "最多可用 {n} 积分（抵 {amount}）",
+        points_none: "本单不能使用积分",
+        points_clamped: "积分已调整为本单上限 {n}",
+      }
+    : {
+        offline_prices: "Offline prices: shelf prices, without promotions or member discounts",
+        pricing: "Pricing on the server…",
+        quote_failed: "Could not price on the server ({reason}); shelf prices for now",
+        subtotal: "Before discounts",
+        saved: "Saved {amount}",
+        payable: "To pay",
+        coupons: "Usable coupons",
+        coupons_none: "No usable coupons",
+        coupons_offline: "Coupons need the server",
+        coupon_used: "applied",
+        coupon_rejected: "Not applied: {reason}",
+        coupons_max: "At most {n} coupons per sale",
+        price_changed: "The price changed: {old} is now {new}. Collect the new amount.",
+        price_check: "The price was checked with the server again; look it over before collecting.",
+        points_max: "Up to {n} points ({amount})",
+        points_none: "Points cannot pay for this sale",
+        points_clamped: "Points lowered to this sale's limit of {n}",
+      };
+
+  function pt(key, vars) {
+    let s = PT[key] || key;
+    if (vars) for (const k of Object.keys(vars)) s = s.split("{" + k + "}").join(String(vars[k]));
+    return s;
+  }
 
   // ---------------------------------------------------------------------------
   // Small helpers
@@ -268,6 +331,16 @@
     byGtin: new Map(),
     byPlu: new Map(),
     features: loadJson(KEY.features, { memberLookup: false, saleFields: BASE_SALE_FIELDS }),
+    // The server's price of the cart: {key, body} where key names the cart, member and
+    // coupons it priced; only used while the key matches what is on screen.
+    quote: null,
+    quoteSeq: 0,
+    quoteTimer: 0,
+    quoteInflight: null, // {key, promise}
+    quoteError: "",
+    pricing: "shelf", // shelf (no lines or no quote endpoint) | pending | server | offline | error
+    redeemRule: undefined, // {points_per_yuan, order_share_max_bp}, null when unknown
+    opening: false,
     pay: null,
     lastPost: null,
     paying: false,
@@ -287,6 +360,10 @@
     empty: $("lines-empty"),
     total: $("total"),
     count: $("count"),
+    priceNote: $("price-note"),
+    priceBox: $("price-box"),
+    discounts: $("discounts"),
+    memberCoupons: $("member-coupons"),
     net: $("net-badge"),
     queueBadge: $("queue-badge"),
     queueCount: $("queue-count"),
@@ -582,27 +659,192 @@
     message(nameOf(l) + " · " + qtyText(l) + " · " + yuan(lineTotal(l)), "ok");
   }
 
+  /** The sale at shelf prices (what the till charges offline). */
   function total() {
     return state.lines.reduce((s, l) => s + lineTotal(l), 0);
   }
 
+  /** What the sale comes to: the server's price when it is known for this cart, else shelf prices. */
+  function saleTotal() {
+    const q = currentQuote();
+    return q ? q.total_fen : total();
+  }
+
   function changed() {
     if (state.selected >= state.lines.length) state.selected = state.lines.length - 1;
-    saveJson(KEY.current, { lines: state.lines, member: state.member });
+    saveJson(KEY.current, { lines: state.lines, member: state.member, couponIds: state.couponIds });
+    scheduleQuote();
     render();
   }
 
+  // ---------------------------------------------------------------------------
+  // The server's price (POST /api/v1/pricing/quote)
+
+  function quoteOn() {
+    return state.features.quote !== false;
+  }
+
+  function quoteBody() {
+    const body = { lines: state.lines.map((l) => ({ product_id: l.product_id, qty: l.qty })) };
+    if (state.member) {
+      body.member_id = state.member.id;
+      if (state.couponIds.length) body.coupon_ids = state.couponIds.slice();
+    }
+    return body;
+  }
+
+  /** The server's quote of exactly what is on screen (lines, member, coupons), or null. */
+  function currentQuote() {
+    if (!state.quote || !state.lines.length) return null;
+    return state.quote.key === JSON.stringify(quoteBody()) ? state.quote.body : null;
+  }
+
+  /** Asks for a new price shortly (a scanner adds lines faster than a round trip). */
+  function scheduleQuote() {
+    clearTimeout(state.quoteTimer);
+    if (!state.lines.length || !quoteOn()) {
+      state.pricing = "shelf";
+      state.quoteError = "";
+      return;
+    }
+    if (currentQuote()) {
+      state.pricing = "server";
+      return;
+    }
+    if (!state.online) {
+      state.pricing = "offline";
+      return;
+    }
+    state.pricing = "pending";
+    state.quoteTimer = setTimeout(() => {
+      runQuote();
+    }, QUOTE_DEBOUNCE_MS);
+  }
+
+  /** Prices what is on screen now; resolves when the answer (or its absence) is shown. */
+  function runQuote() {
+    clearTimeout(state.quoteTimer);
+    const body = quoteBody();
+    const key = JSON.stringify(body);
+    if (state.quoteInflight && state.quoteInflight.key === key) return state.quoteInflight.promise;
+    const seq = ++state.quoteSeq;
+    const promise = (async () => {
+      const r = await request("POST", "/api/v1/pricing/quote", { body: key });
+      // A newer question is on its way: its answer is the one to show.
+      if (seq !== state.quoteSeq) return;
+      state.quoteInflight = null;
+      if (r.network) {
+        state.pricing = "offline";
+        state.quoteError = "";
+      } else if (r.status === 200 && r.body && Array.isArray(r.body.lines) && r.body.lines.length === body.lines.length) {
+        state.quote = { key, body: r.body };
+        state.pricing = "server";
+        state.quoteError = "";
+      } else {
+        state.pricing = "error";
+        state.quoteError = r.status === 401 ? t("till.session_expired") : errorText(r.body, String(r.status));
+      }
+      pricesChanged();
+    })();
+    state.quoteInflight = { key, promise };
+    return promise;
+  }
+
+  /** Waits for the server's price of what is on screen, when the server can give one. */
+  async function ensureQuote() {
+    for (let i = 0; i < 3; i++) {
+      if (!state.lines.length || !quoteOn() || !state.online || currentQuote()) break;
+      await runQuote();
+      if (state.pricing === "error" || state.pricing === "offline") break;
+    }
+    if (!currentQuote() && state.pricing === "pending") state.pricing = state.online ? "error" : "offline";
+  }
+
+  function pricesChanged() {
+    render();
+    if (el.payDialog.open && state.pay) {
+      clampPoints();
+      renderPay();
+    }
+  }
+
+  /** 9500 → "95折", 9000 → "9折", 8850 → "8.85折"; in English "5% off". */
+  function tierRate(bp) {
+    if (!zh) return String((BP_ONE - bp) / 100) + "% off";
+    if (bp % 1000 === 0) return bp / 1000 + "折";
+    if (bp % 100 === 0) return bp / 100 + "折";
+    return bp / 1000 + "折";
+  }
+
+  function discountLabel(d) {
+    // The member discount says which tier and how much: "金卡会员 95折".
+    const m = state.member;
+    if (d.source === "member_tier" && m && m.tier && m.tier_bp > 0 && m.tier_bp < BP_ONE) return m.tier + " " + tierRate(m.tier_bp);
+    return (zh ? d.label_zh || d.label_en : d.label_en || d.label_zh) || "";
+  }
+
+  /** The discounts that fell on line `lineNo` (1-based), with the part of each it took. */
+  function lineDiscounts(q, lineNo) {
+    const out = [];
+    for (const d of q.discounts || []) {
+      const share = (d.lines || []).find((x) => x.line_no === lineNo);
+      if (share && share.amount_fen > 0) out.push({ label: discountLabel(d), amount_fen: share.amount_fen });
+    }
+    return out;
+  }
+
+  /** Subtotal, each discount and the total, as list items (main screen and payment panel). */
+  function discountRows(q) {
+    const row = (cls, label, value, source) =>
+      `<li class="${cls}"${source ? ` data-source="${esc(source)}"` : ""}><span>${esc(label)}</span> <strong>${esc(value)}</strong></li>`;
+    const out = [row("d-subtotal", pt("subtotal"), yuan(q.subtotal_fen))];
+    for (const d of q.discounts || []) out.push(row("d-line", discountLabel(d), "−" + yuan(d.amount_fen), d.source));
+    out.push(row("d-total", pt("payable"), yuan(q.total_fen)));
+    return out.join("");
+  }
+
+  function priceNoteText() {
+    if (state.pricing === "offline") return pt("offline_prices");
+    if (state.pricing === "error") return pt("quote_failed", { reason: state.quoteError });
+    return "";
+  }
+
+  function renderPrices() {
+    const q = currentQuote();
+    document.body.dataset.pricing = state.pricing;
+    const note = priceNoteText();
+    el.priceNote.textContent = note;
+    el.priceNote.hidden = !note;
+    el.priceNote.dataset.kind = state.pricing;
+    el.total.parentElement.classList.toggle("pending", state.pricing === "pending");
+    if (q && q.discounts && q.discounts.length) {
+      el.discounts.innerHTML = discountRows(q);
+      el.priceBox.hidden = false;
+    } else {
+      el.discounts.innerHTML = "";
+      el.priceBox.hidden = true;
+    }
+  }
+
   function render() {
+    const q = currentQuote();
     const rows = state.lines.map((l, i) => {
       const sel = i === state.selected ? ' class="selected" aria-selected="true"' : "";
       const fixed = l.code ? ` <span class="chip">${esc(t("till.scale_label"))}</span>` : "";
+      const ql = q && q.lines[i];
+      const amount = ql ? ql.total_fen : lineTotal(l);
+      let disc = "";
+      if (ql && ql.discount_fen > 0) {
+        const parts = lineDiscounts(q, i + 1).map((d) => d.label + " −" + yuan(d.amount_fen));
+        disc = `<div class="line-disc"><s>${esc(yuan(ql.base_fen))}</s> ${esc(parts.join(" · "))}</div>`;
+      }
       return (
-        `<tr data-i="${i}"${sel}>` +
+        `<tr data-i="${i}"${sel}${ql && ql.discount_fen > 0 ? ' data-discounted="1"' : ""}>` +
         `<td class="n">${i + 1}</td>` +
-        `<td class="name">${esc(nameOf(l))}${fixed}<div class="sub mono">${esc(l.sku || "")}</div></td>` +
+        `<td class="name">${esc(nameOf(l))}${fixed}<div class="sub mono">${esc(l.sku || "")}</div>${disc}</td>` +
         `<td class="num">${esc(priceText(l))}</td>` +
         `<td class="num qty">${esc(qtyText(l))}</td>` +
-        `<td class="num amount">${esc(yuan(lineTotal(l)))}</td>` +
+        `<td class="num amount">${esc(yuan(amount))}</td>` +
         `<td class="ops"><button type="button" class="op" data-act="dec" aria-label="−">−</button>` +
         `<button type="button" class="op" data-act="inc" aria-label="+">+</button>` +
         `<button type="button" class="op void" data-act="void" aria-label="${esc(t("till.key.void"))}">×</button></td>` +
@@ -611,9 +853,12 @@
     });
     el.tbody.innerHTML = rows.join("");
     el.empty.hidden = state.lines.length > 0;
-    el.total.textContent = yuan(total());
+    el.total.textContent = yuan(saleTotal());
     const pieces = state.lines.reduce((s, l) => s + (isWeighed(l) ? 1 : l.qty), 0);
-    el.count.textContent = state.lines.length ? t("till.items", { n: pieces }) : "";
+    let count = state.lines.length ? t("till.items", { n: pieces }) : "";
+    if (q && q.discount_fen > 0) count += " · " + pt("saved", { amount: yuan(q.discount_fen) });
+    el.count.textContent = count;
+    renderPrices();
     const sel = el.tbody.querySelector("tr.selected");
     if (sel && sel.scrollIntoView) sel.scrollIntoView({ block: "nearest" });
     renderMember();
@@ -696,6 +941,7 @@
     state.mode = "scan";
     state.pending = null;
     state.lastPost = null;
+    state.quote = null;
     closeSuggestions();
     changed();
     updatePrompt();
@@ -866,7 +1112,7 @@
       message(t("till.suspend_full", { n: SUSPENDED_MAX }), "bad");
       return;
     }
-    list.push({ id: uuid(), at: Date.now(), lines: state.lines, member: state.member, total_fen: total() });
+    list.push({ id: uuid(), at: Date.now(), lines: state.lines, member: state.member, couponIds: state.couponIds, total_fen: saleTotal() });
     saveJson(KEY.suspended, list);
     clearSale(true);
     message(t("till.suspended", { n: list.length }), "ok");
@@ -907,15 +1153,20 @@
     if (!s) return;
     list.splice(i, 1);
     // The sale on screen is parked in its place rather than lost.
-    if (state.lines.length) list.push({ id: uuid(), at: Date.now(), lines: state.lines, member: state.member, total_fen: total() });
+    if (state.lines.length) {
+      list.push({ id: uuid(), at: Date.now(), lines: state.lines, member: state.member, couponIds: state.couponIds, total_fen: saleTotal() });
+    }
     saveJson(KEY.suspended, list);
     el.resumeDialog.close();
     state.lines = s.lines;
     state.member = s.member || null;
+    state.couponIds = state.member && Array.isArray(s.couponIds) ? s.couponIds : [];
+    state.redeemPoints = 0;
     state.selected = state.lines.length - 1;
     state.lastPost = null;
     changed();
-    message(t("till.resumed", { total: yuan(total()) }), "ok");
+    message(t("till.resumed", { total: yuan(s.total_fen != null ? s.total_fen : total()) }), "ok");
+    if (state.member) refreshMember(state.member);
   }
 
   function dropSuspended(i) {
@@ -947,6 +1198,7 @@
       name: m.name || m.display_name || "",
       phone: m.phone_masked || m.phone || "",
       tier: tierName(m.tier) || (zh ? m.tier_name_zh || m.tier_name : m.tier_name_en || m.tier_name) || "",
+      tier_bp: m.tier && typeof m.tier.discount_bp === "number" ? m.tier.discount_bp : null,
       points: num(m.points_available, m.points_balance, m.points),
       stored_fen: num(m.stored_value_fen, m.stored_value_balance_fen, m.balance_fen),
       points_per_yuan: num(m.points_per_yuan, body.points_per_yuan),
@@ -961,6 +1213,7 @@
   }
 
   function renderMember() {
+    renderCoupons();
     if (!state.features.memberLookup) {
       el.memberForm.hidden = true;
       el.memberCard.hidden = true;
@@ -988,6 +1241,102 @@
     }
   }
 
+  function couponName(c) {
+    return (zh ? c.name_zh || c.name_en : c.name_en || c.name_zh) || "#" + c.id;
+  }
+
+  /** The member's usable coupons with a tick box each, and what the quote did with the ticked ones. */
+  function renderCoupons() {
+    const m = state.member;
+    const list = m && state.features.memberLookup && Array.isArray(m.coupons) ? m.coupons : null;
+    el.memberCoupons.hidden = !list;
+    if (!list) {
+      el.memberCoupons.innerHTML = "";
+      return;
+    }
+    const q = currentQuote();
+    const items = list.map((c) => {
+      const on = state.couponIds.includes(c.id);
+      let status = "";
+      let kind = "";
+      if (on && q) {
+        const rejected = (q.coupons_rejected || []).find((x) => x.coupon_id === c.id);
+        if ((q.coupons_used || []).includes(c.id)) {
+          status = pt("coupon_used");
+          kind = "used";
+        } else if (rejected) {
+          status = pt("coupon_rejected", { reason: (zh ? rejected.message_zh : rejected.message_en) || rejected.code });
+          kind = "rejected";
+        }
+      }
+      const disabled = !state.online ? " disabled" : "";
+      return (
+        `<li data-coupon-id="${esc(c.id)}"${kind ? ` data-state="${kind}"` : ""}><label class="check">` +
+        `<input type="checkbox" data-coupon="${esc(c.id)}"${on ? " checked" : ""}${disabled}> ${esc(couponName(c))}</label>` +
+        (status ? ` <span class="c-state ${kind}">${esc(status)}</span>` : "") +
+        `</li>`
+      );
+    });
+    const note = !list.length ? pt("coupons_none") : !state.online ? pt("coupons_offline") : "";
+    el.memberCoupons.innerHTML =
+      `<div class="member-head">${esc(pt("coupons"))}</div>` +
+      (items.length ? `<ul class="coupon-list">${items.join("")}</ul>` : "") +
+      (note ? `<div class="sub">${esc(note)}</div>` : "");
+  }
+
+  /** Ticks or unticks one of the member's coupons; the quote then says whether it applies. */
+  function toggleCoupon(id, on) {
+    if (on && !state.couponIds.includes(id)) {
+      if (state.couponIds.length >= COUPONS_MAX) {
+        message(pt("coupons_max", { n: COUPONS_MAX }), "warn");
+        renderCoupons();
+        return;
+      }
+      state.couponIds = state.couponIds.concat([id]);
+    } else if (!on) {
+      state.couponIds = state.couponIds.filter((x) => x !== id);
+    }
+    changed();
+  }
+
+  /** The member rules for paying with points (points per yuan, the share of a sale), once per page. */
+  async function redeemRule() {
+    if (state.redeemRule !== undefined) return state.redeemRule;
+    const r = await request("GET", "/api/v1/loyalty/settings");
+    const b = r.status === 200 ? r.body : null;
+    const v =
+      b && typeof b.points_per_yuan === "number" && b.points_per_yuan > 0 && typeof b.order_share_max_bp === "number"
+        ? { points_per_yuan: b.points_per_yuan, order_share_max_bp: b.order_share_max_bp }
+        : null;
+    if (!r.network) state.redeemRule = v;
+    return v;
+  }
+
+  /** The member's available points and usable coupons, read again from the server. */
+  async function memberExtras(m) {
+    const [loyalty, coupons] = await Promise.all([
+      request("GET", "/api/v1/members/" + m.id + "/loyalty"),
+      state.features.memberCoupons === false ? null : request("GET", "/api/v1/members/" + m.id + "/coupons?usable=true"),
+      redeemRule(),
+    ]);
+    const p = loyalty.status === 200 && loyalty.body && loyalty.body.points;
+    if (p && typeof p.available === "number") m.points = p.available;
+    if (coupons && coupons.status === 200 && Array.isArray(coupons.body)) {
+      m.coupons = coupons.body.filter((c) => c.status === "issued" || c.status == null);
+    }
+    const rule = state.redeemRule;
+    if (rule) m.points_per_yuan = rule.points_per_yuan;
+  }
+
+  /** Reads the member's points and coupons again; coupons no longer usable are unticked. */
+  async function refreshMember(m) {
+    if (!state.online || !state.features.memberLookup) return;
+    await memberExtras(m);
+    if (state.member !== m) return;
+    if (Array.isArray(m.coupons)) state.couponIds = state.couponIds.filter((id) => m.coupons.some((c) => c.id === id));
+    changed();
+  }
+
   async function lookupMember() {
     const q = el.memberQ.value.trim();
     if (!q) return;
@@ -1008,7 +1357,7 @@
       el.memberNote.dataset.kind = "error";
       return;
     }
-    if (m.points_per_yuan == null) m.points_per_yuan = await pointsPerYuan();
+    await memberExtras(m);
     state.member = m;
     state.couponIds = [];
     state.redeemPoints = 0;
@@ -1018,15 +1367,6 @@
     el.memberQ.blur();
     changed();
     focusScan();
-  }
-
-  /** What a point pays, from the member rules when this role may read them (else unknown). */
-  async function pointsPerYuan() {
-    if (state.pointsPerYuan !== undefined) return state.pointsPerYuan;
-    const r = await request("GET", "/api/v1/loyalty/settings");
-    const v = r.status === 200 && r.body && typeof r.body.points_per_yuan === "number" && r.body.points_per_yuan > 0 ? r.body.points_per_yuan : null;
-    if (!r.network) state.pointsPerYuan = v;
-    return v;
   }
 
   // ---------------------------------------------------------------------------
@@ -1063,21 +1403,61 @@
     return { short: restDue, exactShort: rest, rounding, nonCash, cash };
   }
 
-  function pointsValue() {
+  function pointsPerYuan() {
+    const r = state.redeemRule;
     const m = state.member;
-    if (!m || !state.redeemPoints || !m.points_per_yuan) return 0;
-    return Math.floor((state.redeemPoints * 100) / m.points_per_yuan);
+    return r ? r.points_per_yuan : m && m.points_per_yuan ? m.points_per_yuan : null;
   }
 
+  /** What the chosen points pay, rounded down (domain::loyalty::points_value_fen). */
+  function pointsValue() {
+    const m = state.member;
+    const perYuan = pointsPerYuan();
+    if (!m || !state.redeemPoints || !perYuan) return 0;
+    return Math.floor((state.redeemPoints * 100) / perYuan);
+  }
+
+  /**
+   * The most points this sale may take (domain::loyalty::RedeemRule::max_points): the
+   * rules' share of the sale's total, within what the member's available points pay,
+   * in whole points. Null when the rules are unknown.
+   */
+  function maxPoints() {
+    const m = state.member;
+    const r = state.redeemRule;
+    if (!m || !r || m.points == null) return null;
+    const share = Math.floor((saleTotal() * r.order_share_max_bp) / BP_ONE);
+    const own = Math.floor((Math.max(0, m.points) * 100) / r.points_per_yuan);
+    return Math.ceil((Math.min(share, own) * r.points_per_yuan) / 100);
+  }
+
+  /** "最多可用 300 积分（抵 ¥3.00）", or that points cannot pay this sale. */
+  function pointsLimitText(max) {
+    if (!max) return pt("points_none");
+    return pt("points_max", { n: max, amount: yuan(Math.floor((max * 100) / state.redeemRule.points_per_yuan)) });
+  }
+
+  /** Lowers the chosen points to the sale's limit when the price fell; true if it did. */
+  function clampPoints() {
+    const max = maxPoints();
+    if (max == null || state.redeemPoints <= max) return false;
+    state.redeemPoints = max;
+    $("pay-points").value = max ? String(max) : "";
+    $("pay-points-note").dataset.clamped = "1";
+    return true;
+  }
+
+  /** What is left to pay after points: the server's total when known, shelf prices offline. */
   function payTotal() {
-    return Math.max(0, total() - pointsValue());
+    return Math.max(0, saleTotal() - pointsValue());
   }
 
   function hasField(f) {
     return (state.features.saleFields || BASE_SALE_FIELDS).includes(f);
   }
 
-  function openPay() {
+  async function openPay() {
+    if (state.opening || el.payDialog.open) return;
     if (!state.lines.length) {
       message(t("till.no_lines"), "warn");
       return;
@@ -1089,6 +1469,16 @@
     closeSuggestions();
     state.mode = "scan";
     updatePrompt();
+    // The panel collects the server's price of this very cart: wait for it (a scan a
+    // moment ago may still be on its way).
+    state.opening = true;
+    try {
+      await ensureQuote();
+    } finally {
+      state.opening = false;
+    }
+    render();
+    if (openDialog() || !state.lines.length) return;
     const saved = localStorage.getItem(KEY.rounding);
     state.pay = { tenders: [], rule: cfg.rounding.some((r) => r.code === saved) ? saved : "none" };
     const sel = $("pay-rounding");
@@ -1098,28 +1488,44 @@
     const pointsOn = !!(m && hasField("redeem_points") && m.points);
     $("pay-points-row").hidden = !pointsOn;
     $("pay-points").value = state.redeemPoints ? String(state.redeemPoints) : "";
+    delete $("pay-points-note").dataset.clamped;
     $("pay-stored").hidden = !(m && m.stored_fen > 0 && state.features.storedValue);
-    const coupons = $("pay-coupons");
-    const offers = m && hasField("coupon_ids") ? m.coupons : [];
-    coupons.hidden = !offers.length;
-    coupons.innerHTML = offers
-      .map((c) => {
-        const id = c.id != null ? c.id : c.issue_id;
-        const label = (zh ? c.name_zh || c.label_zh || c.title_zh : c.name_en || c.label_en || c.title_en) || c.name || c.code || "#" + id;
-        const on = state.couponIds.includes(id) ? " checked" : "";
-        return `<label class="check"><input type="checkbox" data-coupon="${esc(id)}"${on}> ${esc(label)}</label>`;
-      })
-      .join("");
     $("pay-error").hidden = true;
+    clampPoints();
     renderPay();
     el.payDialog.showModal();
     $("pay-amount").focus();
+  }
+
+  /** The price part of the payment panel: where the total comes from, its discounts, the points limit. */
+  function renderPayPrice() {
+    const q = currentQuote();
+    const note = $("pay-price-note");
+    const text = priceNoteText();
+    note.textContent = text;
+    note.hidden = !text;
+    note.dataset.kind = state.pricing;
+    const list = $("pay-discounts");
+    list.innerHTML = q && q.discounts && q.discounts.length ? discountRows(q) : "";
+    list.hidden = !list.innerHTML;
+    const max = maxPoints();
+    const input = $("pay-points");
+    if (max != null) input.max = String(max);
+    else input.removeAttribute("max");
+    const bits = [];
+    if (pointsValue()) bits.push("−" + yuan(pointsValue()));
+    else if (state.redeemPoints) bits.push(t("till.points_value_unknown"));
+    if (max != null) bits.push(pointsLimitText(max));
+    const pn = $("pay-points-note");
+    if (pn.dataset.clamped) bits.push(pt("points_clamped", { n: state.redeemPoints }));
+    pn.textContent = bits.join(" · ");
   }
 
   function renderPay() {
     const p = state.pay;
     const totalFen = payTotal();
     $("pay-total").textContent = yuan(totalFen);
+    renderPayPrice();
     $("pay-tenders").innerHTML = p.tenders
       .map(
         (x, i) =>
@@ -1144,7 +1550,7 @@
       status.className = "pay-status";
     }
     if (notes.length) status.textContent += " · " + notes.join(" ");
-    $("pay-finish").disabled = !s.ok || state.paying;
+    $("pay-finish").disabled = !s.ok || state.paying || state.pricing === "pending";
     $("pay-amount").placeholder = s.ok ? "" : yuan(s.short || 0).slice(1);
     return s;
   }
@@ -1247,14 +1653,78 @@
     };
     if (state.member && hasField("member_id")) body.member_id = state.member.id;
     if (state.member && state.redeemPoints > 0 && hasField("redeem_points")) body.redeem_points = state.redeemPoints;
-    if (state.member && state.couponIds.length && hasField("coupon_ids")) body.coupon_ids = state.couponIds.slice();
+    // Only the coupons the server's price used: a coupon it refused would refuse the sale.
+    // Without a quote (offline) the shelf price has no coupon in it, so none is sent.
+    const q = currentQuote();
+    const used = q && state.member ? state.couponIds.filter((id) => (q.coupons_used || []).includes(id)) : [];
+    if (used.length && hasField("coupon_ids")) body.coupon_ids = used;
     return body;
+  }
+
+  /** A refusal that means the price moved between the quote and the sale. */
+  function priceRefusal(r) {
+    const e = r.body && r.body.error;
+    if (!e) return false;
+    if (r.status === 409 && e.code === "flash_sale_sold_out") return true;
+    return r.status === 422 && /^(payments|coupon_ids|redeem_points)\b/.test(e.field || "");
+  }
+
+  /**
+   * The server refused the sale over its price: ask for the price again, show the new
+   * total in the panel with the reason, and let the cashier collect it.
+   */
+  async function repriceAfterRefusal(r) {
+    const before = payTotal();
+    const reason = errorText(r.body, t("till.pay_failed"));
+    const field = (r.body && r.body.error && r.body.error.field) || "";
+    const errBox = $("pay-error");
+    // A coupon used up meanwhile (at another till): read the member's coupons again.
+    if (/^coupon_ids/.test(field) && state.member) {
+      await memberExtras(state.member);
+      const m = state.member;
+      if (m && Array.isArray(m.coupons)) state.couponIds = state.couponIds.filter((id) => m.coupons.some((c) => c.id === id));
+      saveJson(KEY.current, { lines: state.lines, member: state.member, couponIds: state.couponIds });
+    }
+    state.quote = null;
+    state.pricing = "pending";
+    renderPay();
+    await ensureQuote();
+    clampPoints();
+    render();
+    const after = payTotal();
+    renderPay();
+    errBox.textContent = after !== before ? pt("price_changed", { old: yuan(before), new: yuan(after) }) + " " + reason : reason;
+    errBox.dataset.kind = after !== before ? "price_changed" : "refused";
+    errBox.hidden = false;
+    $("pay-amount").focus();
   }
 
   async function finish() {
     if (state.paying) return;
-    const s = renderPay();
+    let s = renderPay();
     if (!s.ok) return;
+    // The panel was opened without the server's price (it did not answer then): ask again
+    // now, and collect nothing until the cashier has seen a changed total.
+    if (state.online && quoteOn() && !currentQuote()) {
+      const before = payTotal();
+      state.paying = true;
+      try {
+        await ensureQuote();
+      } finally {
+        state.paying = false;
+      }
+      clampPoints();
+      render();
+      s = renderPay();
+      if (payTotal() !== before) {
+        const errBox = $("pay-error");
+        errBox.textContent = pt("price_changed", { old: yuan(before), new: yuan(payTotal()) });
+        errBox.dataset.kind = "price_changed";
+        errBox.hidden = false;
+        return;
+      }
+      if (!s.ok) return;
+    }
     const body = saleBody();
     const text = JSON.stringify(body);
     // The same sale sent again (after a lost answer) keeps its key, so it is recorded once.
@@ -1281,8 +1751,13 @@
       return;
     }
     if (!(r.status === 409 && r.body && r.body.error && r.body.error.code === "idempotency_in_progress")) state.lastPost = null;
+    if (priceRefusal(r)) {
+      await repriceAfterRefusal(r);
+      return;
+    }
     const errBox = $("pay-error");
     errBox.textContent = r.status === 401 ? t("till.session_expired") : errorText(r.body, t("till.pay_failed"));
+    errBox.dataset.kind = "refused";
     errBox.hidden = false;
     renderPay();
   }
@@ -1290,13 +1765,22 @@
   /** The sale as priced on the till, for the receipt when the server cannot answer. */
   function localSale(s) {
     const m = state.member;
+    const q = currentQuote();
+    const discounts = q ? (q.discounts || []).map((d) => ({ label: discountLabel(d), amount_fen: d.amount_fen })) : [];
+    if (pointsValue()) discounts.push({ label: t("till.tender.points"), amount_fen: pointsValue() });
     return {
       at: Date.now(),
       cashier: cfg.user.name,
       member: m ? m.name + " " + m.phone : "",
-      lines: state.lines.map((l) => ({ name: nameOf(l), qty: qtyText(l), price: priceText(l), total_fen: lineTotal(l), product_id: l.product_id })),
-      subtotal_fen: total(),
-      discounts: pointsValue() ? [{ label: t("till.tender.points"), amount_fen: pointsValue() }] : [],
+      lines: state.lines.map((l, i) => ({
+        name: nameOf(l),
+        qty: qtyText(l),
+        price: priceText(l),
+        total_fen: q ? q.lines[i].total_fen : lineTotal(l),
+        product_id: l.product_id,
+      })),
+      subtotal_fen: q ? q.subtotal_fen : total(),
+      discounts,
       rounding_fen: s.rounding,
       due_fen: s.due,
       payments: state.pay.tenders.slice(),
@@ -1795,6 +2279,11 @@
     } else {
       probe();
     }
+    // Server prices again when it answers; shelf prices, marked, while it does not.
+    if (state.pricing !== "pending") {
+      scheduleQuote();
+      render();
+    }
   }
 
   function probe() {
@@ -1835,9 +2324,16 @@
     let payment = schema && schema.properties && schema.properties.payments && schema.properties.payments.items;
     if (payment && payment.$ref) payment = doc.components.schemas[payment.$ref.split("/").pop()];
     const storedValue = !!payment && JSON.stringify(payment).includes("stored_value");
-    state.features = { memberLookup: !!paths["/api/v1/members/lookup"], saleFields: fields, storedValue };
+    state.features = {
+      memberLookup: !!paths["/api/v1/members/lookup"],
+      saleFields: fields,
+      storedValue,
+      quote: !!paths["/api/v1/pricing/quote"],
+      memberCoupons: !!paths["/api/v1/members/{id}/coupons"],
+    };
     saveJson(KEY.features, state.features);
-    renderMember();
+    scheduleQuote();
+    render();
   }
 
   // ---------------------------------------------------------------------------
@@ -2007,13 +2503,16 @@
     const raw = $("pay-points").value.trim();
     const n = raw ? Number(raw) : 0;
     const m = state.member;
-    if (!Number.isInteger(n) || n < 0 || (m && m.points != null && n > m.points)) {
-      $("pay-error").textContent = t("till.points_over", { n: m && m.points != null ? m.points : 0 });
+    const max = maxPoints();
+    const limit = max != null ? max : m && m.points != null ? m.points : null;
+    if (!Number.isInteger(n) || n < 0 || (limit != null && n > limit)) {
+      $("pay-error").textContent = max != null ? pointsLimitText(max) : t("till.points_over", { n: limit != null ? limit : 0 });
       $("pay-error").hidden = false;
       return;
     }
+    $("pay-error").hidden = true;
+    delete $("pay-points-note").dataset.clamped;
     state.redeemPoints = n;
-    $("pay-points-note").textContent = pointsValue() ? "−" + yuan(pointsValue()) : n ? t("till.points_value_unknown") : "";
     renderPay();
   }
 
@@ -2064,6 +2563,12 @@
       focusScan();
     });
     $("member-find").addEventListener("click", () => lookupMember());
+    el.memberCoupons.addEventListener("change", (e) => {
+      const id = e.target.dataset && e.target.dataset.coupon;
+      if (id == null) return;
+      toggleCoupon(Number(id), e.target.checked);
+      focusScan();
+    });
     el.memberCard.addEventListener("click", (e) => {
       if (e.target.id === "member-remove") {
         state.member = null;
@@ -2103,12 +2608,6 @@
         renderPay();
         $("pay-amount").focus();
       }
-    });
-    $("pay-coupons").addEventListener("change", (e) => {
-      const id = e.target.dataset.coupon;
-      if (id == null) return;
-      const v = Number(id);
-      state.couponIds = e.target.checked ? state.couponIds.concat([v]) : state.couponIds.filter((x) => x !== v);
     });
     $("qr-confirm").addEventListener("click", () => confirmQr());
     $("qr-cancel").addEventListener("click", () => {
@@ -2183,6 +2682,7 @@
     if (current && Array.isArray(current.lines)) {
       state.lines = current.lines;
       state.member = current.member || null;
+      state.couponIds = state.member && Array.isArray(current.couponIds) ? current.couponIds : [];
       state.selected = state.lines.length - 1;
     }
     document.body.dataset.net = "online";
@@ -2205,6 +2705,9 @@
     loadCatalog();
     detectFeatures();
     refreshQueue().then(() => scheduleSync(0));
+    scheduleQuote();
+    render();
+    if (state.member) refreshMember(state.member);
   }
 
   start();

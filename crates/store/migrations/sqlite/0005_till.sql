@@ -20,6 +20,9 @@ ALTER TABLE order_lines ADD COLUMN refunded_qty BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE order_lines ADD COLUMN refunded_fen BIGINT NOT NULL DEFAULT 0;
 -- Points used as a tender.
 ALTER TABLE order_payments ADD COLUMN points BIGINT NOT NULL DEFAULT 0;
+-- The payment provider's reference of a QR payment: one payment pays one sale.
+ALTER TABLE order_payments ADD COLUMN provider_ref TEXT;
+CREATE UNIQUE INDEX order_payments_provider_ref ON order_payments (org_id, provider_ref) WHERE provider_ref IS NOT NULL;
 
 -- Every discount the pricing engine applied, as the receipt explains it.
 CREATE TABLE order_discounts (

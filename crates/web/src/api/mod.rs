@@ -35,7 +35,8 @@ type JsonOut<T> = axum::Json<T>;
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    info(title = "Linli 邻里 API", version = "1", description = "The community store's API: catalog, barcodes, stock ledger, purchasing, staff. \
+    info(title = "Linli 邻里 API", version = "1", description = "The community store's API: catalog, barcodes, stock ledger, purchasing, staff, the till, members, \
+coupons and promotions, online orders, the resident shop, self-checkout and shelf labels. \
 Every error has the shape {\"error\": {\"code\", \"message_zh\", \"message_en\", \"field\"}}. Every state-changing request accepts an Idempotency-Key header. \
 Lists take page (from 1) and page_size (at most 200)."),
     components(schemas(ErrorBody)),
@@ -45,7 +46,13 @@ Lists take page (from 1) and page_size (at most 200)."),
         (name = "stock", description = "库存流水、盘点、预警 Stock ledger, counts, alerts"),
         (name = "purchasing", description = "供应商、采购、收货 Suppliers, purchase orders, receiving"),
         (name = "people", description = "员工、会员、操作日志 Staff, members, audit log"),
-        (name = "selling", description = "收银 Selling at the till"),
+        (name = "selling", description = "收银、退款、交班 Selling at the till, refunds, shifts, receipts"),
+        (name = "loyalty", description = "会员积分、储值、等级 Members' points, stored value, tiers"),
+        (name = "offers", description = "优惠券、促销、报价 Coupons, promotions, price quotes"),
+        (name = "orders", description = "线上订单、提货、居民登录 Online orders, pickup, resident sign-in"),
+        (name = "shop", description = "居民商城 The resident shop (resident token)"),
+        (name = "kiosk", description = "自助结账 Self-checkout"),
+        (name = "labels", description = "电子价签 Electronic shelf labels"),
     )
 )]
 struct ApiDoc;
@@ -138,7 +145,7 @@ pub fn router() -> (axum::Router<AppState>, OpenApi) {
         .routes(routes!(create_receipt))
         .routes(routes!(list_staff, create_staff))
         .routes(routes!(update_staff))
-        .routes(routes!(list_members))
+        .routes(routes!(list_members, create_member))
         .routes(routes!(export_members))
         .routes(routes!(list_buildings))
         .routes(routes!(audit_log))
@@ -766,6 +773,31 @@ async fn list_members(
 ) -> R<JsonOut<List<Member>>> {
     let p = paging(q.page, q.page_size)?;
     Ok(list(s.app.members(&a.actor, q.q.as_deref(), p).await?, p, Member::from))
+}
+
+/// Registers a resident as a member at the counter (办会员); new-member coupons are issued.
+#[utoipa::path(post, path = "/api/v1/members", tag = "people", security(("bearer" = [])), request_body = MemberInput,
+    responses((status = 201, body = Member), Errors))]
+async fn create_member(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Json(i): Json<MemberInput>,
+) -> R<(StatusCode, JsonOut<Member>)> {
+    let row = s
+        .app
+        .create_member(
+            &a.actor,
+            linli_app::people::NewMemberInput {
+                phone: i.phone,
+                name: i.name.unwrap_or_default(),
+                building_id: i.building_id,
+                unit_no: i.unit_no.unwrap_or_default(),
+                room: i.room.unwrap_or_default(),
+                birthday: i.birthday,
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(Member::from(row))))
 }
 
 /// All residents as CSV (UTF-8 with BOM, for spreadsheet programs); phone numbers masked.

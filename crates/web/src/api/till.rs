@@ -62,6 +62,9 @@ pub struct PaymentInput {
     /// cash, wechat_qr, alipay_qr, card or stored_value (储值, needs member_id).
     pub tender: String,
     pub amount_fen: i64,
+    /// For wechat_qr / alipay_qr paid through the payment port (POST /api/v1/kiosk/payments,
+    /// approved by the payer): its reference. One payment pays one sale.
+    pub payment_ref: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -211,6 +214,7 @@ async fn create_sale(
         member_id: i.member_id,
         redeem_points: i.redeem_points,
         coupon_ids: i.coupon_ids,
+        payment_refs: i.payments.iter().map(|p| p.payment_ref.clone()).collect(),
         payments: i.payments.into_iter().map(|p| (p.tender, p.amount_fen)).collect(),
         rounding: i.rounding,
         offline: i.offline.map(|o| linli_app::selling::OfflineSale {

@@ -780,6 +780,19 @@ pub struct Member {
     pub joined_at: i64,
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemberInput {
+    /// Mainland mobile number, 11 digits.
+    pub phone: String,
+    pub name: Option<String>,
+    pub building_id: Option<i64>,
+    pub unit_no: Option<String>,
+    pub room: Option<String>,
+    /// ISO date, e.g. 1968-03-12 (birthday gifts come in the birthday week).
+    pub birthday: Option<String>,
+}
+
 impl From<linli_store::MemberRow> for Member {
     fn from(m: linli_store::MemberRow) -> Self {
         Member {

@@ -15,6 +15,7 @@ on_both_backends!(till:
     a_member_pays_with_points_stored_value_and_a_coupon_and_a_refund_gives_each_back_once,
     a_flash_sale_cap_holds_across_sales_and_a_refund_returns_its_units,
     offline_queues_replayed_three_times_from_two_tills_add_each_sale_once,
+    a_qr_payment_through_the_port_pays_one_sale_once,
 );
 
 async fn member(t: &TestApp, phone: &str) -> i64 {
@@ -507,4 +508,40 @@ async fn offline_queues_replayed_three_times_from_two_tills_add_each_sale_once(t
     orders.dedup();
     assert_eq!(orders.len(), 20, "each queued sale exactly once");
     assert_eq!(on_hand(&t, &manager, milk).await, 100 - 2 * 15);
+}
+
+async fn a_qr_payment_through_the_port_pays_one_sale_once(t: TestApp) {
+    let (_, milk) = milk_in_stock(&t, 10).await;
+    let cashier = t.login("a_cashier").await;
+    let (status, pay) = t
+        .call("POST", "/api/v1/kiosk/payments", Some(&cashier), Some(json!({"amount_fen": 650})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{pay}");
+    let reference = pay["payment_ref"].as_str().unwrap().to_string();
+    let body = |key: &str| {
+        (json!({"location_id": t.a.floor.0, "lines": [{"product_id": milk}],
+            "payments": [{"tender": "wechat_qr", "amount_fen": 650, "payment_ref": reference}]}), key.to_string())
+    };
+    let (b, k) = body("q-0");
+    let (status, err) = sell(&t, &cashier, b, &k).await;
+    assert_eq!(
+        (status, error_of(&err).1.as_deref()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("payments[0].payment_ref")),
+        "not approved yet"
+    );
+    let (status, _) = t
+        .call("POST", &format!("/api/v1/kiosk/payments/{reference}/simulate"), Some(&cashier), Some(json!({"outcome": "approve"})))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (b, k) = body("q-1");
+    let (status, sold) = sell(&t, &cashier, b, &k).await;
+    assert_eq!(status, StatusCode::CREATED, "{sold}");
+    let (b, k) = body("q-2");
+    let (status, err) = sell(&t, &cashier, b, &k).await;
+    assert_eq!((status, error_of(&err).0.as_str()), (StatusCode::CONFLICT, "payment_used"), "{err}");
+    assert_eq!(on_hand(&t, &cashier, milk).await, 9);
+    let wrong_amount = json!({"location_id": t.a.floor.0, "lines": [{"product_id": milk, "qty": 2}],
+        "payments": [{"tender": "wechat_qr", "amount_fen": 1300, "payment_ref": reference}]});
+    let (status, _) = sell(&t, &cashier, wrong_amount, "q-3").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
