@@ -205,7 +205,7 @@ pub async fn seed_demo(
     // The offers of the last days exist before the history reaches them, so the till
     // prices those days with them.
     let offers = linli_demo::offers(&demo, &cfg);
-    let mut till = Till {
+    let mut till = HistoryTill {
         demo: &demo,
         store,
         floor,
@@ -370,7 +370,7 @@ struct Rung {
 /// discount, promotions, the coupons a member shows), lets members pay part with points
 /// and by stored value, and settles the payments, as `App::sell` does, but from what it
 /// tracks in memory instead of asking the database before every sale.
-struct Till<'a> {
+struct HistoryTill<'a> {
     demo: &'a Demo,
     store: StoreId,
     floor: LocationId,
@@ -384,7 +384,7 @@ struct Till<'a> {
     orders_folded: i64,
 }
 
-impl Till<'_> {
+impl HistoryTill<'_> {
     fn ring_up(
         &mut self,
         sale: &DemoSale,
@@ -452,13 +452,7 @@ impl Till<'_> {
             at,
         )
         .map_err(|e| AppError::Internal(format!("a demo basket could not be priced: {e}")))?;
-        let tender = match sale.payment {
-            DemoPayment::Cash => Tender::Cash,
-            DemoPayment::WechatQr => Tender::WechatQr,
-            DemoPayment::AlipayQr => Tender::AlipayQr,
-            DemoPayment::StoredValue => Tender::StoredValue,
-            DemoPayment::Card => Tender::Card,
-        };
+        let tender = tender_of(sale.payment);
         // Points pay part when the member asks and holds enough: whole yuan, within the
         // redeem rule's share, from points of sales already committed.
         let mut redeem_points = 0;
@@ -531,28 +525,7 @@ impl Till<'_> {
         let settlement = till::settle(priced.total_fen, &payments, CASH_ROUNDING)
             .map_err(|e| AppError::Internal(format!("a demo sale does not settle: {e}")))?;
         let flash = crate::offers::flash_sale_units(&cart, &self.promotions, &priced);
-        let discounts = priced
-            .discounts
-            .iter()
-            .map(|d| {
-                let (source, source_id, qty) = match d.source {
-                    DiscountSource::Promotion(id) => match flash.iter().find(|(f, _)| *f == id) {
-                        Some((_, units)) => ("flash_sale", Some(id.0), *units),
-                        None => ("promotion", Some(id.0), 0),
-                    },
-                    DiscountSource::Coupon(id) => ("coupon", Some(id.0), 0),
-                    DiscountSource::MemberTier => ("member_tier", None, 0),
-                };
-                SaleDiscount {
-                    source,
-                    source_id,
-                    label_zh: d.name_zh.clone(),
-                    label_en: d.name_en.clone(),
-                    amount_fen: d.amount_fen,
-                    qty,
-                }
-            })
-            .collect();
+        let discounts = receipt_discounts(&priced, &flash);
         let effects = loyalty.map(|l| l.effects);
         let new = NewSale {
             store: self.store,
@@ -683,6 +656,43 @@ impl Till<'_> {
     }
 }
 
+/// The tender code a demo payment is made with.
+fn tender_of(payment: DemoPayment) -> Tender {
+    match payment {
+        DemoPayment::Cash => Tender::Cash,
+        DemoPayment::WechatQr => Tender::WechatQr,
+        DemoPayment::AlipayQr => Tender::AlipayQr,
+        DemoPayment::StoredValue => Tender::StoredValue,
+        DemoPayment::Card => Tender::Card,
+    }
+}
+
+/// The discounts as the receipt explains them, with the units a flash sale took.
+fn receipt_discounts(priced: &pricing::Priced, flash: &[(pricing::PromotionId, i64)]) -> Vec<SaleDiscount> {
+    priced
+        .discounts
+        .iter()
+        .map(|d| {
+            let (source, source_id, qty) = match d.source {
+                DiscountSource::Promotion(id) => match flash.iter().find(|(f, _)| *f == id) {
+                    Some((_, units)) => ("flash_sale", Some(id.0), *units),
+                    None => ("promotion", Some(id.0), 0),
+                },
+                DiscountSource::Coupon(id) => ("coupon", Some(id.0), 0),
+                DiscountSource::MemberTier => ("member_tier", None, 0),
+            };
+            SaleDiscount {
+                source,
+                source_id,
+                label_zh: d.name_zh.clone(),
+                label_en: d.name_en.clone(),
+                amount_fen: d.amount_fen,
+                qty,
+            }
+        })
+        .collect()
+}
+
 /// The note a customer hands over for `due_fen` in cash: the smallest of ¥10, ¥20, ¥50
 /// and ¥100 that covers it, else whole ¥100 notes.
 fn cash_tendered(due_fen: i64) -> i64 {
@@ -699,7 +709,7 @@ async fn write_day(
     app: &App,
     org: OrgId,
     members: &[MemberId],
-    till: &mut Till<'_>,
+    till: &mut HistoryTill<'_>,
     day: &[DemoSale],
     report: &mut SeedReport,
 ) -> Result<(), AppError> {
@@ -802,7 +812,6 @@ async fn create_promotion(
 
 /// The coupons and promotions of the last days, written through the use cases at the
 /// times the manager made them; the till of the history learns them too.
-#[expect(clippy::too_many_arguments, reason = "the demo's id maps, passed once")]
 async fn seed_offers(
     app: &App,
     manager: &Actor,
@@ -811,7 +820,7 @@ async fn seed_offers(
     members: &[MemberId],
     products: &[ProductId],
     categories: &HashMap<String, CategoryId>,
-    till: &mut Till<'_>,
+    till: &mut HistoryTill<'_>,
 ) -> Result<(), AppError> {
     let index: HashMap<MemberId, usize> = members.iter().enumerate().map(|(i, m)| (*m, i)).collect();
     for c in &offers.coupons {
@@ -924,7 +933,6 @@ async fn seed_offers(
 /// The resident shop today: a presale, and orders placed on residents' phones over
 /// the last hours through the real order path (stock reserved, slots booked, paid
 /// through the payment simulator), moved on by the manager to where they stand now.
-#[expect(clippy::too_many_arguments, reason = "the demo's id maps, passed once")]
 async fn seed_shop(
     app: &App,
     manager: &Actor,

@@ -158,11 +158,19 @@ impl App {
         let birthday = match input.birthday.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
             None => None,
             Some(b) => {
-                let date: jiff::civil::Date = b
-                    .parse()
-                    .map_err(|_| AppError::invalid("birthday", "birthday is a date like 1968-03-12", "生日格式如 1968-03-12"))?;
+                let date: jiff::civil::Date = b.parse().map_err(|_| {
+                    AppError::invalid(
+                        "birthday",
+                        "birthday is a date like 1968-03-12",
+                        "生日格式如 1968-03-12",
+                    )
+                })?;
                 if date > linli_domain::time::local_date(self.now()) || date.year() < 1900 {
-                    return Err(AppError::invalid("birthday", "birthday is not a real date of birth", "生日不合理"));
+                    return Err(AppError::invalid(
+                        "birthday",
+                        "birthday is not a real date of birth",
+                        "生日不合理",
+                    ));
                 }
                 Some(date.to_string())
             }

@@ -105,7 +105,11 @@ fn discount_source(
                 } => Some((product.0, cap_per_order)),
                 _ => None,
             });
-            (if flash.is_some() { "flash_sale" } else { "promotion" }, Some(id.0), flash)
+            (
+                if flash.is_some() { "flash_sale" } else { "promotion" },
+                Some(id.0),
+                flash,
+            )
         }
         pricing::DiscountSource::Coupon(id) => ("coupon", Some(id.0), None),
         pricing::DiscountSource::MemberTier => ("member_tier", None, None),
@@ -362,7 +366,11 @@ impl App {
             None => None,
         };
         if member.is_none() && (input.redeem_points.unwrap_or(0) != 0 || !input.coupon_ids.is_empty()) {
-            let field = if input.coupon_ids.is_empty() { "redeem_points" } else { "coupon_ids" };
+            let field = if input.coupon_ids.is_empty() {
+                "redeem_points"
+            } else {
+                "coupon_ids"
+            };
             return Err(AppError::invalid(
                 field,
                 "points and coupons need a member: give member_id",
@@ -418,7 +426,11 @@ impl App {
         .map_err(|e| AppError::invalid(e.field(), &e.to_string(), &e.message_zh()))?;
         if let Some((id, why)) = priced.coupons_rejected.first() {
             let i = input.coupon_ids.iter().position(|c| *c == id.0).unwrap_or(0);
-            return Err(AppError::invalid(&format!("coupon_ids[{i}]"), &why.to_string(), &why.message_zh()));
+            return Err(AppError::invalid(
+                &format!("coupon_ids[{i}]"),
+                &why.to_string(),
+                &why.message_zh(),
+            ));
         }
         let rounding = match input.rounding.as_deref() {
             None | Some("") => CashRounding::None,
@@ -454,15 +466,28 @@ impl App {
             };
             let field = format!("payments[{i}].payment_ref");
             let Some(p) = payments.get(i) else {
-                return Err(AppError::invalid(&field, "no payment at this position", "此位置没有支付"));
+                return Err(AppError::invalid(
+                    &field,
+                    "no payment at this position",
+                    "此位置没有支付",
+                ));
             };
             if !matches!(p.tender, Tender::WechatQr | Tender::AlipayQr) {
-                return Err(AppError::invalid(&field, "only QR payments carry a reference", "只有扫码支付有支付单号"));
+                return Err(AppError::invalid(
+                    &field,
+                    "only QR payments carry a reference",
+                    "只有扫码支付有支付单号",
+                ));
             }
             let amount = crate::kiosk::payment_of(r, actor.org)
                 .map_err(|_| AppError::invalid(&field, "no such payment", "支付单不存在"))?;
             let status = self.payments.status(r).await.map_err(|e| {
-                AppError::conflict("payment_unavailable", Some(&field), e.to_string(), format!("支付暂不可用：{e}"))
+                AppError::conflict(
+                    "payment_unavailable",
+                    Some(&field),
+                    e.to_string(),
+                    format!("支付暂不可用：{e}"),
+                )
             })?;
             if status != crate::ports::IntentStatus::Approved || amount != p.amount_fen {
                 return Err(AppError::invalid(
@@ -788,7 +813,13 @@ impl App {
             .await?
             .ok_or(AppError::NotFound)?;
         let cash = self.store.shift_cash(actor.org, shift.id).await?;
-        let v = till::shift_variance(shift.float_fen, cash.sales_fen + cash.top_ups_fen, cash.refunds_fen, 0, 0);
+        let v = till::shift_variance(
+            shift.float_fen,
+            cash.sales_fen + cash.top_ups_fen,
+            cash.refunds_fen,
+            0,
+            0,
+        );
         Ok(ShiftView {
             expected_fen: v.expected_fen,
             shift,
@@ -856,7 +887,12 @@ impl App {
             .and_then(|s| stores.iter().find(|x| x.id == s))
             .or(stores.first());
         let cashier = match r.staff_id {
-            Some(s) => self.store.staff(actor.org, s).await.map(|s| s.display_name).unwrap_or_default(),
+            Some(s) => self
+                .store
+                .staff(actor.org, s)
+                .await
+                .map(|s| s.display_name)
+                .unwrap_or_default(),
             None => String::new(),
         };
         let qty_text = |l: &linli_store::SaleRecordLine| {
@@ -899,8 +935,16 @@ impl App {
                     name: l.name_zh.clone(),
                     qty_text: qty_text(l),
                     unit_price_fen: l.unit_price_fen,
-                    amount_fen: if l.weighed { l.total_fen } else { l.unit_price_fen * l.qty },
-                    discount_fen: if l.weighed { 0 } else { l.unit_price_fen * l.qty - l.total_fen },
+                    amount_fen: if l.weighed {
+                        l.total_fen
+                    } else {
+                        l.unit_price_fen * l.qty
+                    },
+                    discount_fen: if l.weighed {
+                        0
+                    } else {
+                        l.unit_price_fen * l.qty - l.total_fen
+                    },
                 })
                 .collect(),
             discounts: r.discounts.iter().map(|d| (d.label_zh.clone(), d.amount_fen)).collect(),

@@ -387,15 +387,17 @@ async fn record_sale_in(tx: &mut Tx, org: OrgId, sale: &NewSale) -> Result<Order
                 .bind(p.points)
                 .bind(provider_ref);
         }
-        q.execute(&mut **tx).await.map_err(|e| match StoreError::unique(e, &["provider_ref"]) {
-            StoreError::Conflict { .. } => StoreError::Refused {
-                code: "payment_used",
-                field: "payments",
-                en: "this QR payment already paid another sale".into(),
-                zh: "该扫码支付已用于另一笔销售".into(),
-            },
-            other => other,
-        })?;
+        q.execute(&mut **tx)
+            .await
+            .map_err(|e| match StoreError::unique(e, &["provider_ref"]) {
+                StoreError::Conflict { .. } => StoreError::Refused {
+                    code: "payment_used",
+                    field: "payments",
+                    en: "this QR payment already paid another sale".into(),
+                    zh: "该扫码支付已用于另一笔销售".into(),
+                },
+                other => other,
+            })?;
     }
     if !d.discounts.is_empty() {
         let sql = format!(

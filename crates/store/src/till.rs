@@ -676,23 +676,30 @@ async fn refund_in(
         Some(m) => match crate::loyalty::reverse_sale_effects_in(tx, org, m, order, portion, at).await {
             Ok(r) => r,
             // Nothing new to give back at this share (rounded down to zero).
-            Err(crate::StoreError::Refused { code: "already_reversed", .. }) => crate::loyalty::ReversedEffects::default(),
+            Err(crate::StoreError::Refused {
+                code: "already_reversed",
+                ..
+            }) => crate::loyalty::ReversedEffects::default(),
             Err(e) => return Err(e),
         },
         None => crate::loyalty::ReversedEffects::default(),
     };
     // The money: points and stored value as the books gave them back, the rest to the
     // other tenders that paid, non-cash first (see `till::refund_tenders`).
-    let paid = sqlx::query("SELECT method, amount_fen, points FROM order_payments WHERE org_id = $1 AND order_id = $2 ORDER BY id")
-        .bind(org.0)
-        .bind(order.0)
-        .fetch_all(&mut **tx)
-        .await?;
-    let history = sqlx::query("SELECT method, amount_fen, points FROM refund_payments WHERE org_id = $1 AND order_id = $2 ORDER BY id")
-        .bind(org.0)
-        .bind(order.0)
-        .fetch_all(&mut **tx)
-        .await?;
+    let paid = sqlx::query(
+        "SELECT method, amount_fen, points FROM order_payments WHERE org_id = $1 AND order_id = $2 ORDER BY id",
+    )
+    .bind(org.0)
+    .bind(order.0)
+    .fetch_all(&mut **tx)
+    .await?;
+    let history = sqlx::query(
+        "SELECT method, amount_fen, points FROM refund_payments WHERE org_id = $1 AND order_id = $2 ORDER BY id",
+    )
+    .bind(org.0)
+    .bind(order.0)
+    .fetch_all(&mut **tx)
+    .await?;
     let is_loyalty = |m: &str| m == "points" || m == "stored_value";
     let sum_of = |rows: &[sqlx::any::AnyRow], method: &str| -> i64 {
         rows.iter()

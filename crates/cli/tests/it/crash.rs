@@ -186,7 +186,10 @@ async fn acknowledged_movements_survive_kill_9_and_none_is_counted_twice() {
 async fn acknowledged_sales_with_points_and_stored_value_survive_kill_9_once() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path(), &[]);
-    let password = server.owner_password.clone().expect("a fresh store prints the owner's password");
+    let password = server
+        .owner_password
+        .clone()
+        .expect("a fresh store prints the owner's password");
     let client = reqwest::Client::new();
     let base = server.base.clone();
     let token = login(&client, &base, &password).await;
@@ -197,12 +200,15 @@ async fn acknowledged_sales_with_points_and_stored_value_survive_kill_9_once() {
             .json(&body)
             .send()
     };
-    let product: Value = post("/api/v1/products", json!({"sku": "P1", "name_zh": "牛奶", "unit": "瓶", "price_fen": 500}))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let product: Value = post(
+        "/api/v1/products",
+        json!({"sku": "P1", "name_zh": "牛奶", "unit": "瓶", "price_fen": 500}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
     let product_id = product["id"].as_i64().unwrap();
     let locations: Value = client
         .get(format!("{base}/api/v1/locations"))
@@ -228,9 +234,12 @@ async fn acknowledged_sales_with_points_and_stored_value_survive_kill_9_once() {
         .await
         .unwrap();
     let member_id = member["id"].as_i64().expect("a member");
-    let r = post(&format!("/api/v1/members/{member_id}/top-ups"), json!({"paid_fen": 100000, "tender": "cash"}))
-        .await
-        .unwrap();
+    let r = post(
+        &format!("/api/v1/members/{member_id}/top-ups"),
+        json!({"paid_fen": 100000, "tender": "cash"}),
+    )
+    .await
+    .unwrap();
     assert_eq!(r.status(), 201);
     let balances = |base: String, token: String| {
         let client = client.clone();
@@ -244,7 +253,10 @@ async fn acknowledged_sales_with_points_and_stored_value_survive_kill_9_once() {
                 .json()
                 .await
                 .unwrap();
-            (l["points"]["balance"].as_i64().unwrap(), l["stored_value"]["balance_fen"].as_i64().unwrap())
+            (
+                l["points"]["balance"].as_i64().unwrap(),
+                l["stored_value"]["balance_fen"].as_i64().unwrap(),
+            )
         }
     };
     let (points_before, stored_before) = balances(base.clone(), token.clone()).await;
@@ -256,7 +268,8 @@ async fn acknowledged_sales_with_points_and_stored_value_survive_kill_9_once() {
     let stop = Arc::new(AtomicBool::new(false));
     let mut tills = Vec::new();
     for w in 0..4 {
-        let (client, base, token, stop, sale) = (client.clone(), base.clone(), token.clone(), stop.clone(), sale.clone());
+        let (client, base, token, stop, sale) =
+            (client.clone(), base.clone(), token.clone(), stop.clone(), sale.clone());
         tills.push(tokio::spawn(async move {
             let mut keys = Vec::new();
             let mut acked = 0usize;
@@ -291,7 +304,10 @@ async fn acknowledged_sales_with_points_and_stored_value_survive_kill_9_once() {
         keys.extend(k);
         acked += a;
     }
-    assert!(acked >= 5, "the stream was under way when the server died ({acked} acknowledged)");
+    assert!(
+        acked >= 5,
+        "the stream was under way when the server died ({acked} acknowledged)"
+    );
 
     let server = Server::start(dir.path(), &[]);
     let base = server.base.clone();
@@ -314,11 +330,17 @@ async fn acknowledged_sales_with_points_and_stored_value_survive_kill_9_once() {
             replayed += 1;
         }
         let body: Value = r.json().await.unwrap();
-        assert!(orders.insert(body["order_id"].as_i64().unwrap()), "{key} answered a sale another key made");
+        assert!(
+            orders.insert(body["order_id"].as_i64().unwrap()),
+            "{key} answered a sale another key made"
+        );
         // The member's tier rises with their spend, and with it the points multiplier.
         earned += body["points_earned"].as_i64().unwrap();
     }
-    assert!(replayed >= acked, "every acknowledged sale was there after the crash ({replayed} of {acked})");
+    assert!(
+        replayed >= acked,
+        "every acknowledged sale was there after the crash ({replayed} of {acked})"
+    );
     let n = i64::try_from(orders.len()).unwrap();
     let (points, stored) = balances(base.clone(), token.clone()).await;
     assert!(earned >= 10 * n, "every sale earned its points");
@@ -333,6 +355,11 @@ async fn acknowledged_sales_with_points_and_stored_value_survive_kill_9_once() {
         .json()
         .await
         .unwrap();
-    let on_hand: i64 = stock["items"].as_array().unwrap().iter().map(|b| b["qty_on_hand"].as_i64().unwrap()).sum();
+    let on_hand: i64 = stock["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["qty_on_hand"].as_i64().unwrap())
+        .sum();
     assert_eq!(on_hand, 100_000 - 2 * n, "stock: once per sale");
 }

@@ -31,10 +31,10 @@ macro_rules! on_both_backends {
 
 mod conformance;
 mod fixtures;
+mod kiosk;
+mod labels;
+mod loyalty;
+mod offers;
+mod online;
 mod till;
 mod till_catalog;
-mod offers;
-mod loyalty;
-mod online;
-mod labels;
-mod kiosk;

@@ -422,7 +422,10 @@ async fn close_shift(State(s): State<AppState>, Auth(a): Auth, Json(i): Json<Clo
 }
 
 fn escape_html(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// The receipt as a printable page (58 mm paper), for reprints (补打小票).

@@ -19,12 +19,12 @@ macro_rules! on_both_backends {
 
 mod api;
 mod console;
+mod kiosk;
+mod labels;
+mod loyalty;
 mod offers;
 mod orders;
-mod loyalty;
 mod shop;
 mod support;
 mod till;
 mod till_console;
-mod labels;
-mod kiosk;

@@ -38,9 +38,14 @@ async fn member(t: &TestApp, phone: &str) -> i64 {
 }
 
 async fn loyalty(t: &TestApp, token: &str, member: i64) -> (i64, i64) {
-    let (status, l) = t.call("GET", &format!("/api/v1/members/{member}/loyalty"), Some(token), None).await;
+    let (status, l) = t
+        .call("GET", &format!("/api/v1/members/{member}/loyalty"), Some(token), None)
+        .await;
     assert_eq!(status, StatusCode::OK, "{l}");
-    (l["points"]["balance"].as_i64().unwrap(), l["stored_value"]["balance_fen"].as_i64().unwrap())
+    (
+        l["points"]["balance"].as_i64().unwrap(),
+        l["stored_value"]["balance_fen"].as_i64().unwrap(),
+    )
 }
 
 async fn milk_in_stock(t: &TestApp, qty: i64) -> (String, i64) {
@@ -124,13 +129,22 @@ async fn a_replayed_sale_answers_the_identical_body_and_records_once(t: TestApp)
     let (status, _, html) = t.raw(receipt("")).await;
     let html = String::from_utf8(html).unwrap();
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("牛奶") && html.contains(first["number"].as_str().unwrap()), "{html}");
+    assert!(
+        html.contains("牛奶") && html.contains(first["number"].as_str().unwrap()),
+        "{html}"
+    );
     assert!(html.contains("抹零"), "the rounding line is printed: {html}");
     let (status, headers, bin) = t.raw(receipt(".bin")).await;
-    assert_eq!((status, headers["content-type"].to_str().unwrap()), (StatusCode::OK, "application/octet-stream"));
+    assert_eq!(
+        (status, headers["content-type"].to_str().unwrap()),
+        (StatusCode::OK, "application/octet-stream")
+    );
     assert_eq!(&bin[..2], b"\x1b@", "ESC @ initialises the printer");
     let (milk_gb, _, _) = encoding_rs::GB18030.encode("牛奶");
-    assert!(bin.windows(milk_gb.len()).any(|w| w == &milk_gb[..]), "names are GB18030");
+    assert!(
+        bin.windows(milk_gb.len()).any(|w| w == &milk_gb[..]),
+        "names are GB18030"
+    );
 }
 
 async fn a_key_reused_for_another_sale_is_422(t: TestApp) {
@@ -350,35 +364,65 @@ async fn a_member_pays_with_points_stored_value_and_a_coupon_and_a_refund_gives_
     .await;
     let m = member(&t, "13800138000").await;
     let (status, body) = t
-        .call("POST", &format!("/api/v1/members/{m}/top-ups"), Some(&cashier), Some(json!({"paid_fen": 50000, "tender": "cash"})))
+        .call(
+            "POST",
+            &format!("/api/v1/members/{m}/top-ups"),
+            Some(&cashier),
+            Some(json!({"paid_fen": 50000, "tender": "cash"})),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let (status, body) = t
-        .call("POST", &format!("/api/v1/members/{m}/points/adjustments"), Some(&manager), Some(json!({"points": 1000, "reason": "开业赠送"})))
+        .call(
+            "POST",
+            &format!("/api/v1/members/{m}/points/adjustments"),
+            Some(&manager),
+            Some(json!({"points": 1000, "reason": "开业赠送"})),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let before = loyalty(&t, &cashier, m).await;
     assert_eq!(before, (1000, 55000), "充500送50 and 1,000 points");
     let (status, coupon) = t
-        .call("POST", "/api/v1/coupons", Some(&manager), Some(json!({"name_zh": "满20减5", "kind": "fixed",
-            "amount_fen": 500, "threshold_fen": 2000, "valid_days": 30, "total_limit": 10})))
+        .call(
+            "POST",
+            "/api/v1/coupons",
+            Some(&manager),
+            Some(json!({"name_zh": "满20减5", "kind": "fixed",
+            "amount_fen": 500, "threshold_fen": 2000, "valid_days": 30, "total_limit": 10})),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{coupon}");
     let (status, body) = t
-        .call("POST", &format!("/api/v1/coupons/{}/issues", coupon["id"]), Some(&manager), Some(json!({"member_ids": [m]})))
+        .call(
+            "POST",
+            &format!("/api/v1/coupons/{}/issues", coupon["id"]),
+            Some(&manager),
+            Some(json!({"member_ids": [m]})),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    let (_, mine) = t.call("GET", &format!("/api/v1/members/{m}/coupons"), Some(&cashier), None).await;
-    let issue = mine.as_array().map_or_else(|| mine["items"][0]["id"].clone(), |a| a[0]["id"].clone());
+    let (_, mine) = t
+        .call("GET", &format!("/api/v1/members/{m}/coupons"), Some(&cashier), None)
+        .await;
+    let issue = mine
+        .as_array()
+        .map_or_else(|| mine["items"][0]["id"].clone(), |a| a[0]["id"].clone());
     // 3 × ¥10 − ¥5 coupon = ¥25: 300 points (¥3), ¥12 stored value, ¥10 cash.
     let sale = json!({"location_id": t.a.floor.0, "lines": [{"product_id": milk, "qty": 3}], "member_id": m,
         "redeem_points": 300, "coupon_ids": [issue],
         "payments": [{"tender": "stored_value", "amount_fen": 1200}, {"tender": "cash", "amount_fen": 1000}]});
     let (status, sold) = sell(&t, &cashier, sale.clone(), "m-1").await;
     assert_eq!(status, StatusCode::CREATED, "{sold}");
-    assert_eq!((sold["total_fen"].as_i64(), sold["discount_fen"].as_i64()), (Some(2500), Some(500)));
+    assert_eq!(
+        (sold["total_fen"].as_i64(), sold["discount_fen"].as_i64()),
+        (Some(2500), Some(500))
+    );
     assert_eq!(sold["discounts"][0]["source"], "coupon");
-    assert_eq!((sold["points_redeemed"].as_i64(), sold["points_earned"].as_i64()), (Some(300), Some(22)));
+    assert_eq!(
+        (sold["points_redeemed"].as_i64(), sold["points_earned"].as_i64()),
+        (Some(300), Some(22))
+    );
     assert_eq!(sold["payments"][0]["tender"], "points");
     assert_eq!(loyalty(&t, &cashier, m).await, (1000 - 300 + 22, 55000 - 1200));
     // The replay changes no balance, and the used coupon cannot pay again.
@@ -387,37 +431,80 @@ async fn a_member_pays_with_points_stored_value_and_a_coupon_and_a_refund_gives_
     let again = json!({"location_id": t.a.floor.0, "lines": [{"product_id": milk, "qty": 3}], "member_id": m,
         "coupon_ids": [issue], "payments": [{"tender": "cash", "amount_fen": 2500}]});
     let (status, body) = sell(&t, &cashier, again, "m-2").await;
-    assert_eq!((status, error_of(&body).1.as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some("coupon_ids")));
+    assert_eq!(
+        (status, error_of(&body).1.as_deref()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("coupon_ids"))
+    );
     // A member without stored value: refused whole, nothing written.
     let other = member(&t, "13900139000").await;
     let broke = json!({"location_id": t.a.floor.0, "lines": [{"product_id": milk}], "member_id": other,
         "payments": [{"tender": "stored_value", "amount_fen": 1000}]});
     let (status, body) = sell(&t, &cashier, broke, "m-broke").await;
-    assert_eq!((status, error_of(&body).0.as_str()), (StatusCode::CONFLICT, "stored_value_short"), "{body}");
+    assert_eq!(
+        (status, error_of(&body).0.as_str()),
+        (StatusCode::CONFLICT, "stored_value_short"),
+        "{body}"
+    );
     assert_eq!(on_hand(&t, &cashier, milk).await, 17);
     let small = json!({"location_id": t.a.floor.0, "lines": [{"product_id": milk}], "member_id": m,
         "payments": [{"tender": "stored_value", "amount_fen": 1000}]});
     let order = sold["order_id"].as_i64().unwrap();
     let path = format!("/api/v1/sales/{order}/refunds");
-    let (status, part) = t.call("POST", &path, Some(&manager), Some(json!({"lines": [{"line_no": 1, "qty": 1}]}))).await;
+    let (status, part) = t
+        .call(
+            "POST",
+            &path,
+            Some(&manager),
+            Some(json!({"lines": [{"line_no": 1, "qty": 1}]})),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{part}");
     let amount = part["amount_fen"].as_i64().unwrap();
     assert_eq!(amount, 833, "a third of ¥25, rounded down");
-    let paid_back: i64 = part["payments"].as_array().unwrap().iter().map(|p| p["amount_fen"].as_i64().unwrap()).sum();
+    let paid_back: i64 = part["payments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["amount_fen"].as_i64().unwrap())
+        .sum();
     assert_eq!(paid_back, amount, "the tenders add up to the refund");
-    let by = |tender: &str| part["payments"].as_array().unwrap().iter().find(|p| p["tender"] == tender).cloned();
+    let by = |tender: &str| {
+        part["payments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["tender"] == tender)
+            .cloned()
+    };
     let points_back = by("points").map_or(0, |p| p["points"].as_i64().unwrap());
     let stored_back = by("stored_value").map_or(0, |p| p["amount_fen"].as_i64().unwrap());
     assert!(points_back > 0 && stored_back > 0, "{part}");
     let (points, stored) = loyalty(&t, &cashier, m).await;
-    assert!(points < 722 + points_back, "earned points are taken back by the same share");
+    assert!(
+        points < 722 + points_back,
+        "earned points are taken back by the same share"
+    );
     assert_eq!(stored, 53800 + stored_back);
     let (status, rest) = t.call("POST", &path, Some(&manager), Some(json!({}))).await;
     assert_eq!(status, StatusCode::CREATED, "{rest}");
     assert_eq!(amount + rest["amount_fen"].as_i64().unwrap(), 2500);
-    assert_eq!(loyalty(&t, &cashier, m).await, (1000, 55000), "a whole refund restores every balance exactly");
-    let (_, mine) = t.call("GET", &format!("/api/v1/members/{m}/coupons?usable=true"), Some(&cashier), None).await;
-    assert!(mine.to_string().contains(&format!("\"id\":{issue}")), "the coupon is usable again: {mine}");
+    assert_eq!(
+        loyalty(&t, &cashier, m).await,
+        (1000, 55000),
+        "a whole refund restores every balance exactly"
+    );
+    let (_, mine) = t
+        .call(
+            "GET",
+            &format!("/api/v1/members/{m}/coupons?usable=true"),
+            Some(&cashier),
+            None,
+        )
+        .await;
+    assert!(
+        mine.to_string().contains(&format!("\"id\":{issue}")),
+        "the coupon is usable again: {mine}"
+    );
     let (status, body) = sell(&t, &cashier, small, "m-3").await;
     assert_eq!(status, StatusCode::CREATED, "¥10 of ¥550 stored value: {body}");
     assert_eq!(loyalty(&t, &cashier, m).await.1, 54000);
@@ -435,9 +522,14 @@ async fn a_flash_sale_cap_holds_across_sales_and_a_refund_returns_its_units(t: T
     )
     .await;
     let (status, promo) = t
-        .call("POST", "/api/v1/promotions", Some(&manager), Some(json!({"name_zh": "鸡蛋秒杀", "kind": "flash_sale",
+        .call(
+            "POST",
+            "/api/v1/promotions",
+            Some(&manager),
+            Some(json!({"name_zh": "鸡蛋秒杀", "kind": "flash_sale",
             "product_id": eggs, "price_fen": 990, "cap_per_order": 1, "flash_cap": 2,
-            "starts_at": NOW - 60_000, "ends_at": NOW + 3_600_000})))
+            "starts_at": NOW - 60_000, "ends_at": NOW + 3_600_000})),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{promo}");
     // 20 tills at once, each paying the flash price for one: exactly the cap is sold at
@@ -452,9 +544,16 @@ async fn a_flash_sale_cap_holds_across_sales_and_a_refund_returns_its_units(t: T
         }
     };
     let results = futures_join_all((0..20).map(flash_sale).collect()).await;
-    let sold: Vec<&Value> = results.iter().filter(|(s, _)| *s == StatusCode::CREATED).map(|(_, b)| b).collect();
+    let sold: Vec<&Value> = results
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .map(|(_, b)| b)
+        .collect();
     assert_eq!(sold.len(), 2, "{results:?}");
-    assert!(sold.iter().all(|b| b["total_fen"] == 990 && b["discounts"][0]["source"] == "flash_sale"));
+    assert!(
+        sold.iter()
+            .all(|b| b["total_fen"] == 990 && b["discounts"][0]["source"] == "flash_sale")
+    );
     for (status, body) in results.iter().filter(|(s, _)| *s != StatusCode::CREATED) {
         let code = error_of(body).0;
         assert!(
@@ -465,14 +564,27 @@ async fn a_flash_sale_cap_holds_across_sales_and_a_refund_returns_its_units(t: T
     }
     let full = json!({"location_id": t.a.floor.0, "lines": [{"product_id": eggs}], "payments": [{"tender": "cash", "amount_fen": 1500}]});
     let (status, body) = sell(&t, &cashier, full, "full").await;
-    assert_eq!((status, body["total_fen"].as_i64()), (StatusCode::CREATED, Some(1500)), "sold out: full price");
+    assert_eq!(
+        (status, body["total_fen"].as_i64()),
+        (StatusCode::CREATED, Some(1500)),
+        "sold out: full price"
+    );
     let (status, _) = t
-        .call("POST", &format!("/api/v1/sales/{}/refunds", sold[0]["order_id"]), Some(&manager), Some(json!({})))
+        .call(
+            "POST",
+            &format!("/api/v1/sales/{}/refunds", sold[0]["order_id"]),
+            Some(&manager),
+            Some(json!({})),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED);
     let again = json!({"location_id": t.a.floor.0, "lines": [{"product_id": eggs}], "payments": [{"tender": "cash", "amount_fen": 990}]});
     let (status, body) = sell(&t, &cashier, again, "after-refund").await;
-    assert_eq!((status, body["total_fen"].as_i64()), (StatusCode::CREATED, Some(990)), "the refunded unit is back in the cap");
+    assert_eq!(
+        (status, body["total_fen"].as_i64()),
+        (StatusCode::CREATED, Some(990)),
+        "the refunded unit is back in the cap"
+    );
     assert_eq!(on_hand(&t, &manager, eggs).await, 50 - 3);
 }
 
@@ -514,13 +626,21 @@ async fn a_qr_payment_through_the_port_pays_one_sale_once(t: TestApp) {
     let (_, milk) = milk_in_stock(&t, 10).await;
     let cashier = t.login("a_cashier").await;
     let (status, pay) = t
-        .call("POST", "/api/v1/kiosk/payments", Some(&cashier), Some(json!({"amount_fen": 650})))
+        .call(
+            "POST",
+            "/api/v1/kiosk/payments",
+            Some(&cashier),
+            Some(json!({"amount_fen": 650})),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{pay}");
     let reference = pay["payment_ref"].as_str().unwrap().to_string();
     let body = |key: &str| {
-        (json!({"location_id": t.a.floor.0, "lines": [{"product_id": milk}],
-            "payments": [{"tender": "wechat_qr", "amount_fen": 650, "payment_ref": reference}]}), key.to_string())
+        (
+            json!({"location_id": t.a.floor.0, "lines": [{"product_id": milk}],
+            "payments": [{"tender": "wechat_qr", "amount_fen": 650, "payment_ref": reference}]}),
+            key.to_string(),
+        )
     };
     let (b, k) = body("q-0");
     let (status, err) = sell(&t, &cashier, b, &k).await;
@@ -530,7 +650,12 @@ async fn a_qr_payment_through_the_port_pays_one_sale_once(t: TestApp) {
         "not approved yet"
     );
     let (status, _) = t
-        .call("POST", &format!("/api/v1/kiosk/payments/{reference}/simulate"), Some(&cashier), Some(json!({"outcome": "approve"})))
+        .call(
+            "POST",
+            &format!("/api/v1/kiosk/payments/{reference}/simulate"),
+            Some(&cashier),
+            Some(json!({"outcome": "approve"})),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     let (b, k) = body("q-1");
@@ -538,7 +663,11 @@ async fn a_qr_payment_through_the_port_pays_one_sale_once(t: TestApp) {
     assert_eq!(status, StatusCode::CREATED, "{sold}");
     let (b, k) = body("q-2");
     let (status, err) = sell(&t, &cashier, b, &k).await;
-    assert_eq!((status, error_of(&err).0.as_str()), (StatusCode::CONFLICT, "payment_used"), "{err}");
+    assert_eq!(
+        (status, error_of(&err).0.as_str()),
+        (StatusCode::CONFLICT, "payment_used"),
+        "{err}"
+    );
     assert_eq!(on_hand(&t, &cashier, milk).await, 9);
     let wrong_amount = json!({"location_id": t.a.floor.0, "lines": [{"product_id": milk, "qty": 2}],
         "payments": [{"tender": "wechat_qr", "amount_fen": 1300, "payment_ref": reference}]});
