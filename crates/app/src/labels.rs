@@ -507,16 +507,7 @@ impl App {
         }
         let store = match input.store_id {
             Some(id) => StoreId(id),
-            None => match actor.store {
-                Some(s) => s,
-                None => self
-                    .store
-                    .stores(actor.org)
-                    .await?
-                    .first()
-                    .map(|s| s.id)
-                    .ok_or(AppError::NotFound)?,
-            },
+            None => self.actor_store(actor).await?,
         };
         let new = NewLabel {
             store,

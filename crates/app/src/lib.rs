@@ -193,6 +193,20 @@ impl App {
         }
     }
 
+    /// The store the actor works in: their own, or the organisation's first.
+    pub async fn actor_store(&self, actor: &Actor) -> Result<StoreId, AppError> {
+        match actor.store {
+            Some(s) => Ok(s),
+            None => self
+                .store
+                .stores(actor.org)
+                .await?
+                .first()
+                .map(|s| s.id)
+                .ok_or(AppError::NotFound),
+        }
+    }
+
     pub fn now(&self) -> i64 {
         self.clock.now_ms()
     }

@@ -158,16 +158,7 @@ impl App {
                 ));
             }
         }
-        let store = match actor.store {
-            Some(s) => s,
-            None => self
-                .store
-                .stores(actor.org)
-                .await?
-                .first()
-                .map(|s| s.id)
-                .ok_or(AppError::NotFound)?,
-        };
+        let store = self.actor_store(actor).await?;
         let prefix = format!("PO{}", linli_domain::time::local_date(self.now()).strftime("%Y%m%d"));
         let lines: Vec<NewPoLine> = lines
             .into_iter()

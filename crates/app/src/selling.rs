@@ -318,16 +318,7 @@ impl App {
             }
         };
         let at = offline.as_ref().map_or(now, |(_, t)| *t);
-        let store = match actor.store {
-            Some(s) => s,
-            None => self
-                .store
-                .stores(actor.org)
-                .await?
-                .first()
-                .map(|s| s.id)
-                .ok_or(AppError::NotFound)?,
-        };
+        let store = self.actor_store(actor).await?;
         let member = match input.member_id {
             None => None,
             Some(id) => {
@@ -774,16 +765,7 @@ impl App {
             return Err(AppError::invalid("till_id", "name the till", "请填写收银机编号"));
         }
         let float_fen = drawer_amount(float_fen, "float_fen")?;
-        let store = match actor.store {
-            Some(s) => s,
-            None => self
-                .store
-                .stores(actor.org)
-                .await?
-                .first()
-                .map(|s| s.id)
-                .ok_or(AppError::NotFound)?,
-        };
+        let store = self.actor_store(actor).await?;
         let shift = self
             .store
             .open_shift(actor.org, store, actor.staff, &till, float_fen, self.now())
