@@ -1148,9 +1148,31 @@ impl App {
         })
     }
 
-    /// The seam where promotions, coupons and the member's tier will join online orders.
-    async fn online_offers(&self, _r: &Resident) -> Result<OnlineOffers, AppError> {
-        Ok(no_offers())
+    /// What prices an online order besides the shelf: the store's running promotions and
+    /// the member's tier, as at the till. Flash sales stay at the till for now (their cap
+    /// is taken in the till sale's transaction; online orders do not take it yet), and
+    /// coupons are not offered online yet.
+    async fn online_offers(&self, r: &Resident) -> Result<OnlineOffers, AppError> {
+        let now = self.now();
+        let promotions = self
+            .store
+            .active_promotions(r.org, now)
+            .await?
+            .into_iter()
+            .filter(|p| !matches!(p.rule, pricing::PromotionRule::FlashSale { .. }))
+            .collect();
+        let settings = self.store.loyalty_settings(r.org).await?;
+        let spend = self.store.rolling_spend(r.org, r.member, now).await?;
+        let tier = settings.tiers().tier_for(spend);
+        Ok(OnlineOffers {
+            promotions,
+            coupons: Vec::new(),
+            member: Some(MemberContext {
+                tier_discount_bp: tier.discount_bp.min(pricing::BP_MAX),
+                is_new_member: false,
+            }),
+            policy: StackingPolicy::default(),
+        })
     }
 
     /// The delivery address: the building given or the member's own, inside the store's

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 on_both_backends!(orders:
     pickup_order_goes_from_placing_to_handover_and_sells_the_stock,
+    online_orders_get_the_stores_promotions_but_not_its_flash_sales,
     a_resident_sees_only_their_own_orders,
     resident_and_staff_tokens_do_not_stand_in_for_each_other,
     wrong_pickup_codes_lock_the_order,
@@ -1067,4 +1068,25 @@ async fn junk_bodies_on_order_endpoints_never_cause_a_server_error(t: TestApp) {
         let (status, resp) = t.call("GET", &q, Some(&me), None).await;
         assert!(status.is_client_error() || status.is_success(), "{q} → {status} {resp}");
     }
+}
+
+async fn online_orders_get_the_stores_promotions_but_not_its_flash_sales(t: TestApp) {
+    let owner = t.login("a_owner").await;
+    let milk = stocked(&t, &owner, "M1", 20).await;
+    let eggs = stocked(&t, &owner, "E1", 20).await;
+    for body in [
+        json!({"name_zh": "牛奶第二件半价", "kind": "second_item_half_price", "product_id": milk,
+            "starts_at": NOW - 60_000, "ends_at": NOW + 3_600_000}),
+        json!({"name_zh": "秒杀", "kind": "flash_sale", "product_id": eggs, "price_fen": 100, "cap_per_order": 1,
+            "flash_cap": 5, "starts_at": NOW - 60_000, "ends_at": NOW + 3_600_000}),
+    ] {
+        let (status, p) = t.call("POST", "/api/v1/promotions", Some(&owner), Some(body)).await;
+        assert_eq!(status, StatusCode::CREATED, "{p}");
+    }
+    let token = resident(&t, &owner, t.a.org, "13700137000").await;
+    let order = place(&t, &token, pickup_of(&t, milk, 2)).await;
+    // ¥6.50 + half of ¥6.50 = ¥9.75.
+    assert_eq!(order["total_fen"], 975, "{order}");
+    let order = place(&t, &token, pickup_of(&t, eggs, 1)).await;
+    assert_eq!(order["total_fen"], 650, "the flash sale is the till's only: {order}");
 }
