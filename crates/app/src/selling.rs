@@ -644,13 +644,17 @@ impl App {
                 weighed: r.product.weighed,
             })
             .collect();
-        let recorded = self.sales.record(actor.org, sale.clone()).await.map_err(sale_refusal)?;
+        // What is about to be written, to answer without reading it back; a replay reads
+        // the record, and the tests hold the two equal. An offline sale may be kept short
+        // of stock by the store, so it is read back.
+        let offline = sale.details.offline_till.is_some();
+        let mut record = new_record(OrderId(0), &sale, view_lines);
+        let recorded = self.sales.record(actor.org, sale).await.map_err(sale_refusal)?;
         match recorded {
-            // What was just written, without reading it back; a replay reads the record,
-            // and the tests hold the two equal. An offline sale may have been kept short
-            // of stock by the store, so it is read back.
-            Recorded::New(order) if sale.details.offline_till.is_none() => {
-                Ok(SaleView::from_record(new_record(order, &sale, view_lines), false))
+            Recorded::New(order) if !offline => {
+                record.id = order;
+                record.number = linli_store::sale_number(order, None);
+                Ok(SaleView::from_record(record, false))
             }
             _ => self.recorded_view(actor, recorded).await,
         }
@@ -888,15 +892,7 @@ impl App {
             .payments
             .iter()
             .map(|p| {
-                let name = match p.method.as_str() {
-                    "cash" => "现金",
-                    "stored_value" => "储值卡",
-                    "points" => "积分抵扣",
-                    "wechat_qr" => "微信",
-                    "alipay_qr" => "支付宝",
-                    "card" => "银行卡",
-                    other => other,
-                };
+                let name = Tender::from_code(&p.method, p.points).map_or(p.method.as_str(), |t| t.name_zh());
                 (name.to_string(), p.amount_fen)
             })
             .collect();

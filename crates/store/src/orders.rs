@@ -455,22 +455,19 @@ enum KeyState {
     InProgress,
 }
 
-async fn key_state(tx: &mut Tx, org: OrgId, key: &SaleKey) -> Result<KeyState> {
+async fn key_state(conn: &mut sqlx::AnyConnection, org: OrgId, key: &SaleKey) -> Result<KeyState> {
     let row = sqlx::query(
-        "SELECT request_hash, order_id, status_code FROM idempotency_keys WHERE org_id = $1 AND principal = $2 AND idem_key = $3",
+        "SELECT request_hash, order_id FROM idempotency_keys WHERE org_id = $1 AND principal = $2 AND idem_key = $3",
     )
     .bind(org.0)
     .bind(&key.principal)
     .bind(&key.key)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *conn)
     .await?;
     Ok(match row {
         None => KeyState::Free,
         Some(r) if r.get::<String, _>("request_hash") != key.request_hash => KeyState::Mismatch,
-        Some(r) => match opt_i64(&r, "order_id") {
-            Some(o) => KeyState::Order(OrderId(o)),
-            None => KeyState::InProgress,
-        },
+        Some(r) => opt_i64(&r, "order_id").map_or(KeyState::InProgress, |o| KeyState::Order(OrderId(o))),
     })
 }
 
@@ -480,20 +477,7 @@ impl Store {
     /// (its coupon used, its flash sale over). `None` when the key is new.
     pub async fn sale_key_state(&self, org: OrgId, key: &SaleKey) -> Result<Option<Result<Recorded>>> {
         let mut conn = self.pool.acquire().await?;
-        let row = sqlx::query(
-            "SELECT request_hash, order_id FROM idempotency_keys WHERE org_id = $1 AND principal = $2 AND idem_key = $3",
-        )
-        .bind(org.0)
-        .bind(&key.principal)
-        .bind(&key.key)
-        .fetch_optional(&mut *conn)
-        .await?;
-        let state = match row {
-            None => KeyState::Free,
-            Some(r) if r.get::<String, _>("request_hash") != key.request_hash => KeyState::Mismatch,
-            Some(r) => opt_i64(&r, "order_id").map_or(KeyState::InProgress, |o| KeyState::Order(OrderId(o))),
-        };
-        Ok(key_refusal(state))
+        Ok(key_refusal(key_state(&mut conn, org, key).await?))
     }
 }
 

@@ -435,19 +435,6 @@ pub struct RefundRecord {
     pub points_clawed_back: i64,
 }
 
-fn tender_of(code: &str, points: i64) -> Option<linli_domain::till::Tender> {
-    use linli_domain::till::Tender;
-    Some(match code {
-        "cash" => Tender::Cash,
-        "stored_value" => Tender::StoredValue,
-        "points" => Tender::Points { points },
-        "wechat_qr" => Tender::WechatQr,
-        "alipay_qr" => Tender::AlipayQr,
-        "card" => Tender::Card,
-        _ => return None,
-    })
-}
-
 fn refused(code: &'static str, field: &'static str, en: String, zh: String) -> crate::StoreError {
     crate::StoreError::Refused { code, field, en, zh }
 }
@@ -712,7 +699,7 @@ async fn refund_in(
     let rest = amount - points_fen - stored_fen;
     let mut original = Vec::with_capacity(paid.len());
     for p in paid.iter().filter(|p| !is_loyalty(&p.get::<String, _>("method"))) {
-        let tender = tender_of(&p.get::<String, _>("method"), 0)
+        let tender = linli_domain::till::Tender::from_code(&p.get::<String, _>("method"), 0)
             .ok_or(crate::StoreError::State("the sale was paid with an unknown tender"))?;
         original.push(Payment {
             tender,
@@ -721,7 +708,7 @@ async fn refund_in(
     }
     let mut earlier = Vec::with_capacity(history.len());
     for p in history.iter().filter(|p| !is_loyalty(&p.get::<String, _>("method"))) {
-        let tender = tender_of(&p.get::<String, _>("method"), 0)
+        let tender = linli_domain::till::Tender::from_code(&p.get::<String, _>("method"), 0)
             .ok_or(crate::StoreError::State("a refund went to an unknown tender"))?;
         earlier.push(Payment {
             tender,

@@ -97,6 +97,19 @@ pub enum Tender {
 }
 
 impl Tender {
+    /// The tender a stored code names; `points` is the number used for a points tender.
+    pub fn from_code(code: &str, points: i64) -> Option<Tender> {
+        Some(match code {
+            "cash" => Tender::Cash,
+            "stored_value" => Tender::StoredValue,
+            "points" => Tender::Points { points },
+            "wechat_qr" => Tender::WechatQr,
+            "alipay_qr" => Tender::AlipayQr,
+            "card" => Tender::Card,
+            _ => return None,
+        })
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Tender::Cash => "cash",

@@ -404,3 +404,19 @@ proptest! {
         prop_assert!(refund_tenders(&s, &refunded, 1).is_err());
     }
 }
+
+#[test]
+fn every_tender_reads_back_from_its_code() {
+    for t in [
+        Tender::Cash,
+        Tender::StoredValue,
+        Tender::Points { points: 300 },
+        Tender::WechatQr,
+        Tender::AlipayQr,
+        Tender::Card,
+    ] {
+        let points = if let Tender::Points { points } = t { points } else { 0 };
+        assert_eq!(Tender::from_code(t.code(), points), Some(t));
+    }
+    assert_eq!(Tender::from_code("bitcoin", 0), None);
+}
