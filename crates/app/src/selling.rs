@@ -78,12 +78,9 @@ impl SaleView {
 }
 
 fn tender(code: &str, field: &str) -> Result<Tender, AppError> {
-    match code {
-        "cash" => Ok(Tender::Cash),
-        "wechat_qr" => Ok(Tender::WechatQr),
-        "alipay_qr" => Ok(Tender::AlipayQr),
-        "card" => Ok(Tender::Card),
-        "stored_value" => Ok(Tender::StoredValue),
+    // Points are not typed as a tender: they come from `redeem_points`.
+    match Tender::from_code(code, 0) {
+        Some(t) if !matches!(t, Tender::Points { .. }) => Ok(t),
         _ => Err(AppError::invalid(
             field,
             "tender must be cash, wechat_qr, alipay_qr, card or stored_value (points go in redeem_points)",
