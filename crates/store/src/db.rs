@@ -23,6 +23,8 @@ pub enum Backend {
 pub struct Store {
     pub(crate) pool: AnyPool,
     backend: Backend,
+    /// Sale batches the fast path handed to the sale-by-sale path.
+    pub(crate) batch_fallbacks: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 pub(crate) type Tx = Transaction<'static, Any>;
@@ -140,13 +142,23 @@ impl Store {
                     .await?
             }
         };
-        let store = Store { pool, backend };
+        let store = Store {
+            pool,
+            backend,
+            batch_fallbacks: Default::default(),
+        };
         store.migrate().await?;
         Ok(store)
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Sale batches written sale by sale because the batch path could not settle them
+    /// (a key used twice, a QR payment used before, stock changed under the batch).
+    pub fn sale_batch_fallbacks(&self) -> u64 {
+        self.batch_fallbacks.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Whether the database answers (for /healthz).

@@ -22,6 +22,7 @@ mod online;
 mod orders;
 mod org;
 mod purchasing;
+mod sale_batch;
 mod shop;
 mod staff;
 mod stock;

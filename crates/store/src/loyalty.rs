@@ -294,7 +294,7 @@ fn points_refused(e: PointsError, field: &'static str) -> StoreError {
     }
 }
 
-fn stored_value_refused(e: StoredValueError, field: &'static str) -> StoreError {
+pub(crate) fn stored_value_refused(e: StoredValueError, field: &'static str) -> StoreError {
     let code = match e {
         StoredValueError::Insufficient { .. } => "stored_value_short",
         StoredValueError::BalanceLimit { .. } => "stored_value_limit",

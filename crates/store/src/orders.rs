@@ -177,11 +177,11 @@ async fn free_lots(tx: &mut Tx, org: OrgId, location: LocationId, products: &[Pr
 }
 
 /// One lot taken for one sale line.
-struct Taken {
-    line_no: usize,
-    lot: LotRow,
-    qty: i64,
-    balance_after: i64,
+pub(crate) struct Taken {
+    pub(crate) line_no: usize,
+    pub(crate) lot: LotRow,
+    pub(crate) qty: i64,
+    pub(crate) balance_after: i64,
 }
 
 /// Takes every line's units by FEFO with one read of the lots and one conditional
@@ -271,51 +271,180 @@ async fn take_lines(
     Err(StoreError::State("stock kept changing under this sale; try again"))
 }
 
-async fn record_sale_in(tx: &mut Tx, org: OrgId, sale: &NewSale) -> Result<OrderId> {
-    assert!(sale.lines.len() <= SALE_LINES_MAX, "the app bounds sale lines");
-    let d = &sale.details;
-    let offline = d.offline_till.is_some();
-    let (taken, short) = take_lines(tx, org, sale, offline).await?;
-    // What was due: the lines' total plus the 抹零 line (negative when fen are given away).
-    let total: i64 = sale.lines.iter().map(|l| l.line_total_fen).sum::<i64>() + d.rounding_fen;
-    let flag = if short.is_empty() { d.flag } else { Some("stock_short") };
-    let id: i64 = sqlx::query(
-        "INSERT INTO orders (org_id, store_id, location_id, number, channel, status, member_id, staff_id, total_fen, \
-         created_at, completed_at, subtotal_fen, discount_fen, rounding_fen, change_fen, points_earned, points_redeemed, \
-         shift_id, offline_till, flag) \
-         VALUES ($1, $2, $3, NULL, $4, 'completed', $5, $6, $7, $8, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
-    )
-    .bind(org.0)
-    .bind(sale.store.0)
-    .bind(sale.location.0)
-    .bind(sale.channel)
-    .bind(sale.member.map(|m| m.0))
-    .bind(sale.staff.map(|s| s.0))
-    .bind(total)
-    .bind(sale.at)
-    .bind(if d.subtotal_fen == 0 { total - d.rounding_fen } else { d.subtotal_fen })
-    .bind(d.discount_fen)
-    .bind(d.rounding_fen)
-    .bind(d.change_fen)
-    .bind(d.points_earned)
-    .bind(d.points_redeemed)
-    .bind(d.shift)
-    .bind(d.offline_till.as_deref())
-    .bind(flag)
-    .fetch_one(&mut **tx)
-    .await?
-    .get("id");
-    if !taken.is_empty() {
-        let sql = format!(
-            "INSERT INTO stock_movements (org_id, location_id, product_id, lot_id, kind, qty_delta, balance_after, reason, \
-             ref_type, ref_id, staff_id, at) VALUES {}",
-            values_placeholders(taken.len(), 12)
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
-        for t in &taken {
-            q = q
-                .bind(org.0)
-                .bind(sale.location.0)
+/// A sale placed in the transaction: its order id and the stock it took.
+pub(crate) struct PlacedSale<'a> {
+    pub(crate) org: OrgId,
+    pub(crate) id: i64,
+    pub(crate) sale: &'a NewSale,
+    pub(crate) taken: Vec<Taken>,
+    pub(crate) short: Vec<(ProductId, i64)>,
+}
+
+pub(crate) type AnyQuery = sqlx::query::Query<'static, sqlx::Any, <sqlx::Any as sqlx::Database>::Arguments>;
+
+/// Parameters in one multi-row statement: under SQLite's 32,766 and PostgreSQL's 65,535.
+const PARAMS_PER_STATEMENT_MAX: usize = 30_000;
+
+/// `sql` as the connection wants it. Written with `$1, $2, …` in the order they appear,
+/// each used once; SQLite gets plain `?` for them. SQLite looks a `$N` up by name in a
+/// list, once per parameter when it parses a statement and again when sqlx binds one,
+/// which made a multi-row insert of a few hundred parameters cost more than the disk
+/// flush; a plain `?` is numbered by its position.
+pub(crate) fn positional(conn: &sqlx::AnyConnection, sql: String) -> String {
+    if conn.backend_name() != "SQLite" {
+        return sql;
+    }
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    let mut expected = 1_usize;
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+            let mut n = 0_usize;
+            while let Some(d) = chars.peek().and_then(|d| d.to_digit(10)) {
+                n = n * 10 + d as usize;
+                chars.next();
+            }
+            debug_assert_eq!(n, expected, "parameters in order, each once: {sql}");
+            expected += 1;
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `head VALUES (…), (…) tail` for `rows`, as many statements as the parameter limit
+/// needs. Returns the rows affected.
+pub(crate) async fn insert_many<T>(
+    tx: &mut Tx,
+    head: &str,
+    tail: &str,
+    cols: usize,
+    rows: &[T],
+    bind: impl Fn(AnyQuery, &T) -> AnyQuery,
+) -> Result<u64> {
+    let mut affected = 0;
+    for chunk in rows.chunks((PARAMS_PER_STATEMENT_MAX / cols).max(1)) {
+        let sql = format!("{head} VALUES {}{tail}", values_placeholders(chunk.len(), cols));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(positional(tx, sql)));
+        for row in chunk {
+            q = bind(q, row);
+        }
+        affected += q.execute(&mut **tx).await?.rows_affected();
+    }
+    Ok(affected)
+}
+
+impl PlacedSale<'_> {
+    /// What was due: the lines' total plus the 抹零 line (negative when fen are given away).
+    fn total(&self) -> i64 {
+        self.sale.lines.iter().map(|l| l.line_total_fen).sum::<i64>() + self.sale.details.rounding_fen
+    }
+
+    /// Binds every column of `ORDER_COLUMNS` in order.
+    fn bind_order(&self, q: AnyQuery) -> AnyQuery {
+        let (sale, d, total) = (self.sale, &self.sale.details, self.total());
+        let flag = if self.short.is_empty() { d.flag } else { Some("stock_short") };
+        q.bind(self.org.0)
+            .bind(sale.store.0)
+            .bind(sale.location.0)
+            .bind(sale.channel)
+            .bind(sale.member.map(|m| m.0))
+            .bind(sale.staff.map(|s| s.0))
+            .bind(total)
+            .bind(sale.at)
+            .bind(sale.at)
+            .bind(if d.subtotal_fen == 0 { total - d.rounding_fen } else { d.subtotal_fen })
+            .bind(d.discount_fen)
+            .bind(d.rounding_fen)
+            .bind(d.change_fen)
+            .bind(d.points_earned)
+            .bind(d.points_redeemed)
+            .bind(d.shift)
+            .bind(d.offline_till.clone())
+            .bind(flag)
+    }
+
+    /// One order line per lot, so a recall finds every buyer of a lot; the line total is
+    /// split by quantity, the last lot taking the remainder. Units an offline sale could
+    /// not find stay on a line without a lot. `(line index, lot, qty, total_fen)`.
+    fn line_rows(&self) -> Vec<(usize, Option<i64>, i64, i64)> {
+        let mut rows = Vec::with_capacity(self.taken.len() + self.short.len());
+        for (i, line) in self.sale.lines.iter().enumerate() {
+            let mut left_fen = line.line_total_fen;
+            let mut left_qty = line.qty;
+            for t in self.taken.iter().filter(|t| t.line_no == i) {
+                let part = if left_qty == t.qty {
+                    left_fen
+                } else {
+                    line.line_total_fen * t.qty / line.qty
+                };
+                rows.push((i, Some(t.lot.id.0), t.qty, part));
+                left_fen -= part;
+                left_qty -= t.qty;
+            }
+            if left_qty > 0 {
+                rows.push((i, None, left_qty, left_fen));
+            }
+        }
+        rows
+    }
+}
+
+/// The columns of a completed sale's order row, bound by `PlacedSale::bind_order`.
+pub(crate) const ORDER_COLUMNS: &str = "org_id, store_id, location_id, channel, member_id, staff_id, total_fen, \
+     created_at, completed_at, subtotal_fen, discount_fen, rounding_fen, change_fen, points_earned, points_redeemed, \
+     shift_id, offline_till, flag, status";
+/// Bound columns in `ORDER_COLUMNS` (`status` is the literal 'completed').
+const ORDER_BOUND: usize = 18;
+
+/// `($1, …, $18, 'completed')` rows for `ORDER_COLUMNS`, with `extra` leading bound columns.
+pub(crate) fn order_values(rows: usize, extra: usize) -> String {
+    let cols = ORDER_BOUND + extra;
+    let mut out = String::new();
+    for r in 0..rows {
+        if r > 0 {
+            out.push_str(", ");
+        }
+        out.push('(');
+        for c in 0..cols {
+            out.push('$');
+            out.push_str(&(r * cols + c + 1).to_string());
+            out.push_str(", ");
+        }
+        out.push_str("'completed')");
+    }
+    out
+}
+
+/// Inserts orders with ids chosen beforehand (the batch path).
+pub(crate) async fn insert_orders_with_ids(tx: &mut Tx, placed: &[PlacedSale<'_>]) -> Result<()> {
+    for chunk in placed.chunks(PARAMS_PER_STATEMENT_MAX / (ORDER_BOUND + 1)) {
+        let sql = format!("INSERT INTO orders (id, {ORDER_COLUMNS}) VALUES {}", order_values(chunk.len(), 1));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(positional(tx, sql)));
+        for p in chunk {
+            q = p.bind_order(q.bind(p.id));
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Writes the placed sales' stock movements, order lines, payments, discounts and
+/// shortfalls, one multi-row statement per table however many sales there are.
+pub(crate) async fn insert_sale_rows(tx: &mut Tx, placed: &[PlacedSale<'_>]) -> Result<()> {
+    let moves: Vec<(&PlacedSale, &Taken)> = placed.iter().flat_map(|p| p.taken.iter().map(move |t| (p, t))).collect();
+    insert_many(
+        tx,
+        "INSERT INTO stock_movements (org_id, location_id, product_id, lot_id, kind, qty_delta, balance_after, reason, \
+         ref_type, ref_id, staff_id, at)",
+        "",
+        12,
+        &moves,
+        |q, (p, t)| {
+            q.bind(p.org.0)
+                .bind(p.sale.location.0)
                 .bind(t.lot.product_id.0)
                 .bind(t.lot.id.0)
                 .bind(MovementKind::Sale.code())
@@ -323,139 +452,159 @@ async fn record_sale_in(tx: &mut Tx, org: OrgId, sale: &NewSale) -> Result<Order
                 .bind(t.balance_after)
                 .bind("fefo")
                 .bind("order")
-                .bind(Some(id))
-                .bind(sale.staff.map(|s| s.0))
-                .bind(sale.at);
-        }
-        q.execute(&mut **tx).await?;
-    }
-    // One order line per lot, so a recall finds every buyer of a lot; the line total is
-    // split by quantity, the last lot taking the remainder. Units an offline sale could
-    // not find stay on a line without a lot.
-    let mut rows: Vec<(usize, Option<i64>, i64, i64)> = Vec::with_capacity(taken.len() + short.len());
-    for (i, line) in sale.lines.iter().enumerate() {
-        let parts: Vec<&Taken> = taken.iter().filter(|t| t.line_no == i).collect();
-        let found: i64 = parts.iter().map(|t| t.qty).sum();
-        let mut left_fen = line.line_total_fen;
-        let mut left_qty = line.qty;
-        for t in &parts {
-            let part = if left_qty == t.qty {
-                left_fen
-            } else {
-                line.line_total_fen * t.qty / line.qty
-            };
-            rows.push((i, Some(t.lot.id.0), t.qty, part));
-            left_fen -= part;
-            left_qty -= t.qty;
-        }
-        if found < line.qty {
-            rows.push((i, None, line.qty - found, left_fen));
-        }
-    }
-    let sql = format!(
-        "INSERT INTO order_lines (org_id, order_id, product_id, lot_id, qty, unit_price_fen, line_total_fen, line_no) \
-         VALUES {}",
-        values_placeholders(rows.len(), 8)
-    );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
-    for (i, lot, qty, part) in &rows {
-        let line = &sale.lines[*i];
-        q = q
-            .bind(org.0)
-            .bind(id)
-            .bind(line.product.0)
-            .bind(*lot)
-            .bind(*qty)
-            .bind(line.unit_price_fen)
-            .bind(*part)
-            .bind(i64::try_from(*i).expect("lines are bounded") + 1);
-    }
-    q.execute(&mut **tx).await?;
-    if !sale.payments.is_empty() {
-        let sql = format!(
-            "INSERT INTO order_payments (org_id, order_id, method, amount_fen, points, provider_ref) VALUES {}",
-            values_placeholders(sale.payments.len(), 6)
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
-        for (i, p) in sale.payments.iter().enumerate() {
-            let provider_ref = d.payment_refs.iter().find(|(at, _)| *at == i).map(|(_, r)| r.as_str());
-            q = q
-                .bind(org.0)
-                .bind(id)
-                .bind(p.method)
-                .bind(p.amount_fen)
-                .bind(p.points)
-                .bind(provider_ref);
-        }
-        q.execute(&mut **tx)
-            .await
-            .map_err(|e| match StoreError::unique(e, &["provider_ref"]) {
-                StoreError::Conflict { .. } => StoreError::Refused {
-                    code: "payment_used",
-                    field: "payments",
-                    en: "this QR payment already paid another sale".into(),
-                    zh: "该扫码支付已用于另一笔销售".into(),
-                },
-                other => other,
-            })?;
-    }
-    if !d.discounts.is_empty() {
-        let sql = format!(
-            "INSERT INTO order_discounts (org_id, order_id, source, source_id, label_zh, label_en, amount_fen, qty) \
-             VALUES {}",
-            values_placeholders(d.discounts.len(), 8)
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
-        for x in &d.discounts {
-            q = q
-                .bind(org.0)
-                .bind(id)
+                .bind(Some(p.id))
+                .bind(p.sale.staff.map(|s| s.0))
+                .bind(p.sale.at)
+        },
+    )
+    .await?;
+    let lines: Vec<(&PlacedSale, (usize, Option<i64>, i64, i64))> =
+        placed.iter().flat_map(|p| p.line_rows().into_iter().map(move |r| (p, r))).collect();
+    insert_many(
+        tx,
+        "INSERT INTO order_lines (org_id, order_id, product_id, lot_id, qty, unit_price_fen, line_total_fen, line_no)",
+        "",
+        8,
+        &lines,
+        |q, (p, (i, lot, qty, part))| {
+            let line = &p.sale.lines[*i];
+            q.bind(p.org.0)
+                .bind(p.id)
+                .bind(line.product.0)
+                .bind(*lot)
+                .bind(*qty)
+                .bind(line.unit_price_fen)
+                .bind(*part)
+                .bind(i64::try_from(*i).expect("lines are bounded") + 1)
+        },
+    )
+    .await?;
+    let payments: Vec<(&PlacedSale, usize)> =
+        placed.iter().flat_map(|p| (0..p.sale.payments.len()).map(move |i| (p, i))).collect();
+    insert_many(
+        tx,
+        "INSERT INTO order_payments (org_id, order_id, method, amount_fen, points, provider_ref)",
+        "",
+        6,
+        &payments,
+        |q, (p, i)| {
+            let pay = &p.sale.payments[*i];
+            let provider_ref = p.sale.details.payment_refs.iter().find(|(at, _)| at == i).map(|(_, r)| r.clone());
+            q.bind(p.org.0)
+                .bind(p.id)
+                .bind(pay.method)
+                .bind(pay.amount_fen)
+                .bind(pay.points)
+                .bind(provider_ref)
+        },
+    )
+    .await
+    .map_err(|e| match e {
+        StoreError::Db(e) => match StoreError::unique(e, &["provider_ref"]) {
+            StoreError::Conflict { .. } => StoreError::Refused {
+                code: "payment_used",
+                field: "payments",
+                en: "this QR payment already paid another sale".into(),
+                zh: "该扫码支付已用于另一笔销售".into(),
+            },
+            other => other,
+        },
+        other => other,
+    })?;
+    let discounts: Vec<(&PlacedSale, &SaleDiscount)> = placed
+        .iter()
+        .flat_map(|p| p.sale.details.discounts.iter().map(move |x| (p, x)))
+        .collect();
+    insert_many(
+        tx,
+        "INSERT INTO order_discounts (org_id, order_id, source, source_id, label_zh, label_en, amount_fen, qty)",
+        "",
+        8,
+        &discounts,
+        |q, (p, x)| {
+            q.bind(p.org.0)
+                .bind(p.id)
                 .bind(x.source)
                 .bind(x.source_id)
-                .bind(x.label_zh.as_str())
-                .bind(x.label_en.as_str())
+                .bind(x.label_zh.clone())
+                .bind(x.label_en.clone())
                 .bind(x.amount_fen)
-                .bind(x.qty);
-        }
-        q.execute(&mut **tx).await?;
-    }
-    // The money side commits with the goods or not at all: a member short of points,
-    // a coupon used meanwhile or a flash sale sold out refuses the whole sale.
+                .bind(x.qty)
+        },
+    )
+    .await?;
+    let short: Vec<(&PlacedSale, &(ProductId, i64))> =
+        placed.iter().flat_map(|p| p.short.iter().map(move |s| (p, s))).collect();
+    insert_many(
+        tx,
+        "INSERT INTO sale_shortfalls (org_id, order_id, product_id, qty)",
+        "",
+        4,
+        &short,
+        |q, (p, (product, qty))| q.bind(p.org.0).bind(p.id).bind(product.0).bind(*qty),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The money side commits with the goods or not at all: a member short of points, a
+/// coupon used meanwhile or a flash sale sold out refuses the whole sale.
+pub(crate) async fn apply_money_side(tx: &mut Tx, org: OrgId, order: OrderId, sale: &NewSale) -> Result<()> {
+    let d = &sale.details;
     if let Some(e) = &d.member_effects {
-        crate::loyalty::apply_sale_effects_in(tx, org, OrderId(id), e, sale.at).await?;
+        crate::loyalty::apply_sale_effects_in(tx, org, order, e, sale.at).await?;
     }
     if !d.coupon_issues.is_empty() {
         let member = sale.member.ok_or(StoreError::State("coupons need a member"))?;
         for issue in &d.coupon_issues {
-            crate::offers::use_coupon_in(tx, org, member, *issue, OrderId(id), sale.at).await?;
+            crate::offers::use_coupon_in(tx, org, member, *issue, order, sale.at).await?;
         }
     }
     for (promotion, qty) in &d.flash_takes {
         crate::offers::take_flash_quota_in(tx, org, *promotion, *qty).await?;
     }
-    if !short.is_empty() {
-        let sql = format!(
-            "INSERT INTO sale_shortfalls (org_id, order_id, product_id, qty) VALUES {}",
-            values_placeholders(short.len(), 4)
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
-        for (p, qty) in &short {
-            q = q.bind(org.0).bind(id).bind(p.0).bind(*qty);
-        }
-        q.execute(&mut **tx).await?;
+    Ok(())
+}
+
+impl NewSale {
+    /// Whether the sale touches anything beyond its goods and payments.
+    pub(crate) fn has_money_side(&self) -> bool {
+        let d = &self.details;
+        d.member_effects.is_some() || !d.coupon_issues.is_empty() || !d.flash_takes.is_empty()
     }
-    Ok(OrderId(id))
+}
+
+async fn record_sale_in(tx: &mut Tx, org: OrgId, sale: &NewSale) -> Result<OrderId> {
+    assert!(sale.lines.len() <= SALE_LINES_MAX, "the app bounds sale lines");
+    let offline = sale.details.offline_till.is_some();
+    let (taken, short) = take_lines(tx, org, sale, offline).await?;
+    let mut placed = PlacedSale {
+        org,
+        id: 0,
+        sale,
+        taken,
+        short,
+    };
+    let sql = format!("INSERT INTO orders ({ORDER_COLUMNS}) VALUES {} RETURNING id", order_values(1, 0));
+    placed.id = placed
+        .bind_order(sqlx::query(sqlx::AssertSqlSafe(sql)))
+        .fetch_one(&mut **tx)
+        .await?
+        .get("id");
+    insert_sale_rows(tx, std::slice::from_ref(&placed)).await?;
+    apply_money_side(tx, org, OrderId(placed.id), sale).await?;
+    Ok(OrderId(placed.id))
 }
 
 /// What a key already stands for.
-enum KeyState {
+pub(crate) enum KeyState {
     Free,
     Order(OrderId),
     Mismatch,
     InProgress,
 }
 
-async fn key_state(conn: &mut sqlx::AnyConnection, org: OrgId, key: &SaleKey) -> Result<KeyState> {
+pub(crate) async fn key_state(conn: &mut sqlx::AnyConnection, org: OrgId, key: &SaleKey) -> Result<KeyState> {
     let row = sqlx::query(
         "SELECT request_hash, order_id FROM idempotency_keys WHERE org_id = $1 AND principal = $2 AND idem_key = $3",
     )
@@ -481,7 +630,7 @@ impl Store {
     }
 }
 
-fn key_refusal(state: KeyState) -> Option<Result<Recorded>> {
+pub(crate) fn key_refusal(state: KeyState) -> Option<Result<Recorded>> {
     match state {
         KeyState::Free => None,
         KeyState::Order(o) => Some(Ok(Recorded::Replay(o))),
@@ -600,12 +749,22 @@ impl Store {
     /// in its own savepoint. A refused sale (stock, unknown location, a rule) is rolled
     /// back alone; any other error rolls back the whole batch.
     pub(crate) async fn record_batch(&self, batch: &[(OrgId, &NewSale)]) -> Result<Vec<Result<Recorded>>> {
+        let t0 = std::time::Instant::now();
         let mut tx = self.begin().await?;
-        let mut results = Vec::with_capacity(batch.len());
-        for (org, sale) in batch {
-            results.push(record_one(&mut tx, *org, sale).await?);
-        }
+        let results = match crate::sale_batch::record_fast(&mut tx, self.backend(), batch).await? {
+            Some(results) => results,
+            None => {
+                self.batch_fallbacks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let mut results = Vec::with_capacity(batch.len());
+                for (org, sale) in batch {
+                    results.push(record_one(&mut tx, *org, sale).await?);
+                }
+                results
+            }
+        };
+        let t1 = std::time::Instant::now();
         tx.commit().await?;
+        tracing::debug!(sales = batch.len(), write_us = (t1 - t0).as_micros() as u64, commit_us = t1.elapsed().as_micros() as u64, "sale batch");
         Ok(results)
     }
 

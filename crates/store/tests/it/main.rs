@@ -36,5 +36,6 @@ mod labels;
 mod loyalty;
 mod offers;
 mod online;
+mod sale_batch;
 mod till;
 mod till_catalog;
