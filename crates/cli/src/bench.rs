@@ -52,6 +52,10 @@ pub enum Bench {
         concurrency: usize,
         #[arg(long, default_value_t = 5000)]
         sales: usize,
+        /// Units of each of the 50 products on the shelf at the start; the default runs
+        /// out after 2,000 sales, so longer runs also exercise refusals.
+        #[arg(long, default_value_t = 200)]
+        units_per_product: i64,
     },
     /// Scan-resolve and product-search latency over the demo catalog.
     Scan {
@@ -135,7 +139,8 @@ pub async fn run(what: Bench) -> anyhow::Result<()> {
             database_url,
             concurrency,
             sales,
-        } => checkout_bench(database_url, concurrency, sales).await,
+            units_per_product,
+        } => checkout_bench(database_url, concurrency, sales, units_per_product).await,
         Bench::Scan { db, requests } => {
             let (app, router, _cookie, token) = prepare(&db).await?;
             // Codes from the demo catalog: EANs, scale codes of weighed goods, GS1 strings.
@@ -442,10 +447,14 @@ async fn sales_bench(db: &crate::DbArgs, concurrency: usize, n: usize, one_by_on
 
 /// The selling issue's checkout measurement: real HTTP, real server, then the ledgers
 /// are read back to count oversold, lost and duplicated sales.
-async fn checkout_bench(database_url: Option<String>, concurrency: usize, n: usize) -> anyhow::Result<()> {
+async fn checkout_bench(database_url: Option<String>, concurrency: usize, n: usize, units: i64) -> anyhow::Result<()> {
     use serde_json::json;
     anyhow::ensure!((1..=1024).contains(&concurrency), "--concurrency must be 1 to 1024");
     anyhow::ensure!((1..=1_000_000).contains(&n), "--sales must be 1 to 1,000,000");
+    anyhow::ensure!(
+        (1..=1_000_000).contains(&units),
+        "--units-per-product must be 1 to 1,000,000"
+    );
     let dir = tempfile::tempdir()?;
     let url = match database_url {
         Some(u) => u,
@@ -483,8 +492,8 @@ async fn checkout_bench(database_url: Option<String>, concurrency: usize, n: usi
         .json()
         .await?;
     let floor = locations[0]["id"].as_i64().context("a location")?;
-    // 50 products at ¥1.00 with 200 units each: 10,000 units for 5 units a sale, so a
-    // run of more than 2,000 sales also exercises stock running out.
+    // 50 products at ¥1.00 with 200 units each by default: 10,000 units for 5 units a
+    // sale, so a run of more than 2,000 sales also exercises stock running out.
     let mut products = Vec::new();
     for i in 0..50 {
         let p: serde_json::Value = client
@@ -499,7 +508,7 @@ async fn checkout_bench(database_url: Option<String>, concurrency: usize, n: usi
     }
     let lines: Vec<serde_json::Value> = products
         .iter()
-        .map(|p| json!({"product_id": p, "qty": 200, "lot_code": "BENCH"}))
+        .map(|p| json!({"product_id": p, "qty": units, "lot_code": "BENCH"}))
         .collect();
     client
         .post(format!("{base}/api/v1/receipts"))
@@ -507,7 +516,7 @@ async fn checkout_bench(database_url: Option<String>, concurrency: usize, n: usi
         .json(&json!({"location_id": floor, "lines": lines}))
         .send()
         .await?;
-    let units_before = 200 * products.len() as i64;
+    let units_before = units * products.len() as i64;
     // 200 members with ¥500 of stored value each: every other sale is a member's, paying
     // ¥2 from stored value and ¥3 in cash and earning points.
     let org = app.store.staff_by_username("owner").await?.context("the owner")?.org_id;

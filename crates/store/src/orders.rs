@@ -176,6 +176,12 @@ async fn free_lots(tx: &mut Tx, org: OrgId, location: LocationId, products: &[Pr
         .collect())
 }
 
+/// A sale's stock: the lots taken, and the units an offline sale could not find.
+pub(crate) type Allocation = (Vec<Taken>, Vec<(ProductId, i64)>);
+
+/// An order line to write: (line index, lot, qty, total_fen).
+type LineRow = (usize, Option<i64>, i64, i64);
+
 /// One lot taken for one sale line.
 pub(crate) struct Taken {
     pub(crate) line_no: usize,
@@ -193,7 +199,7 @@ async fn take_lines(
     org: OrgId,
     sale: &NewSale,
     offline: bool,
-) -> Result<(Vec<Taken>, Vec<(ProductId, i64)>)> {
+) -> Result<Allocation> {
     let mut products: Vec<ProductId> = sale.lines.iter().map(|l| l.product).collect();
     products.sort();
     products.dedup();
@@ -345,7 +351,11 @@ impl PlacedSale<'_> {
     /// Binds every column of `ORDER_COLUMNS` in order.
     fn bind_order(&self, q: AnyQuery) -> AnyQuery {
         let (sale, d, total) = (self.sale, &self.sale.details, self.total());
-        let flag = if self.short.is_empty() { d.flag } else { Some("stock_short") };
+        let flag = if self.short.is_empty() {
+            d.flag
+        } else {
+            Some("stock_short")
+        };
         q.bind(self.org.0)
             .bind(sale.store.0)
             .bind(sale.location.0)
@@ -355,7 +365,11 @@ impl PlacedSale<'_> {
             .bind(total)
             .bind(sale.at)
             .bind(sale.at)
-            .bind(if d.subtotal_fen == 0 { total - d.rounding_fen } else { d.subtotal_fen })
+            .bind(if d.subtotal_fen == 0 {
+                total - d.rounding_fen
+            } else {
+                d.subtotal_fen
+            })
             .bind(d.discount_fen)
             .bind(d.rounding_fen)
             .bind(d.change_fen)
@@ -369,7 +383,7 @@ impl PlacedSale<'_> {
     /// One order line per lot, so a recall finds every buyer of a lot; the line total is
     /// split by quantity, the last lot taking the remainder. Units an offline sale could
     /// not find stay on a line without a lot. `(line index, lot, qty, total_fen)`.
-    fn line_rows(&self) -> Vec<(usize, Option<i64>, i64, i64)> {
+    fn line_rows(&self) -> Vec<LineRow> {
         let mut rows = Vec::with_capacity(self.taken.len() + self.short.len());
         for (i, line) in self.sale.lines.iter().enumerate() {
             let mut left_fen = line.line_total_fen;
@@ -421,7 +435,10 @@ pub(crate) fn order_values(rows: usize, extra: usize) -> String {
 /// Inserts orders with ids chosen beforehand (the batch path).
 pub(crate) async fn insert_orders_with_ids(tx: &mut Tx, placed: &[PlacedSale<'_>]) -> Result<()> {
     for chunk in placed.chunks(PARAMS_PER_STATEMENT_MAX / (ORDER_BOUND + 1)) {
-        let sql = format!("INSERT INTO orders (id, {ORDER_COLUMNS}) VALUES {}", order_values(chunk.len(), 1));
+        let sql = format!(
+            "INSERT INTO orders (id, {ORDER_COLUMNS}) VALUES {}",
+            order_values(chunk.len(), 1)
+        );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(positional(tx, sql)));
         for p in chunk {
             q = p.bind_order(q.bind(p.id));
@@ -434,7 +451,10 @@ pub(crate) async fn insert_orders_with_ids(tx: &mut Tx, placed: &[PlacedSale<'_>
 /// Writes the placed sales' stock movements, order lines, payments, discounts and
 /// shortfalls, one multi-row statement per table however many sales there are.
 pub(crate) async fn insert_sale_rows(tx: &mut Tx, placed: &[PlacedSale<'_>]) -> Result<()> {
-    let moves: Vec<(&PlacedSale, &Taken)> = placed.iter().flat_map(|p| p.taken.iter().map(move |t| (p, t))).collect();
+    let moves: Vec<(&PlacedSale, &Taken)> = placed
+        .iter()
+        .flat_map(|p| p.taken.iter().map(move |t| (p, t)))
+        .collect();
     insert_many(
         tx,
         "INSERT INTO stock_movements (org_id, location_id, product_id, lot_id, kind, qty_delta, balance_after, reason, \
@@ -458,8 +478,10 @@ pub(crate) async fn insert_sale_rows(tx: &mut Tx, placed: &[PlacedSale<'_>]) -> 
         },
     )
     .await?;
-    let lines: Vec<(&PlacedSale, (usize, Option<i64>, i64, i64))> =
-        placed.iter().flat_map(|p| p.line_rows().into_iter().map(move |r| (p, r))).collect();
+    let lines: Vec<(&PlacedSale, LineRow)> = placed
+        .iter()
+        .flat_map(|p| p.line_rows().into_iter().map(move |r| (p, r)))
+        .collect();
     insert_many(
         tx,
         "INSERT INTO order_lines (org_id, order_id, product_id, lot_id, qty, unit_price_fen, line_total_fen, line_no)",
@@ -479,8 +501,10 @@ pub(crate) async fn insert_sale_rows(tx: &mut Tx, placed: &[PlacedSale<'_>]) -> 
         },
     )
     .await?;
-    let payments: Vec<(&PlacedSale, usize)> =
-        placed.iter().flat_map(|p| (0..p.sale.payments.len()).map(move |i| (p, i))).collect();
+    let payments: Vec<(&PlacedSale, usize)> = placed
+        .iter()
+        .flat_map(|p| (0..p.sale.payments.len()).map(move |i| (p, i)))
+        .collect();
     insert_many(
         tx,
         "INSERT INTO order_payments (org_id, order_id, method, amount_fen, points, provider_ref)",
@@ -489,7 +513,13 @@ pub(crate) async fn insert_sale_rows(tx: &mut Tx, placed: &[PlacedSale<'_>]) -> 
         &payments,
         |q, (p, i)| {
             let pay = &p.sale.payments[*i];
-            let provider_ref = p.sale.details.payment_refs.iter().find(|(at, _)| at == i).map(|(_, r)| r.clone());
+            let provider_ref = p
+                .sale
+                .details
+                .payment_refs
+                .iter()
+                .find(|(at, _)| at == i)
+                .map(|(_, r)| r.clone());
             q.bind(p.org.0)
                 .bind(p.id)
                 .bind(pay.method)
@@ -533,8 +563,10 @@ pub(crate) async fn insert_sale_rows(tx: &mut Tx, placed: &[PlacedSale<'_>]) -> 
         },
     )
     .await?;
-    let short: Vec<(&PlacedSale, &(ProductId, i64))> =
-        placed.iter().flat_map(|p| p.short.iter().map(move |s| (p, s))).collect();
+    let short: Vec<(&PlacedSale, &(ProductId, i64))> = placed
+        .iter()
+        .flat_map(|p| p.short.iter().map(move |s| (p, s)))
+        .collect();
     insert_many(
         tx,
         "INSERT INTO sale_shortfalls (org_id, order_id, product_id, qty)",
@@ -585,7 +617,10 @@ async fn record_sale_in(tx: &mut Tx, org: OrgId, sale: &NewSale) -> Result<Order
         taken,
         short,
     };
-    let sql = format!("INSERT INTO orders ({ORDER_COLUMNS}) VALUES {} RETURNING id", order_values(1, 0));
+    let sql = format!(
+        "INSERT INTO orders ({ORDER_COLUMNS}) VALUES {} RETURNING id",
+        order_values(1, 0)
+    );
     placed.id = placed
         .bind_order(sqlx::query(sqlx::AssertSqlSafe(sql)))
         .fetch_one(&mut **tx)
@@ -764,7 +799,12 @@ impl Store {
         };
         let t1 = std::time::Instant::now();
         tx.commit().await?;
-        tracing::debug!(sales = batch.len(), write_us = (t1 - t0).as_micros() as u64, commit_us = t1.elapsed().as_micros() as u64, "sale batch");
+        tracing::debug!(
+            sales = batch.len(),
+            write_us = (t1 - t0).as_micros() as u64,
+            commit_us = t1.elapsed().as_micros() as u64,
+            "sale batch"
+        );
         Ok(results)
     }
 

@@ -18,11 +18,11 @@
 //! is set aside and the batch written again without it, so its units go to the others.
 
 use crate::db::{Backend, Tx, opt_i64};
-use crate::loyalty::stored_value_refused;
 use crate::error::{Result, StoreError};
+use crate::loyalty::stored_value_refused;
 use crate::orders::{
-    NewSale, PlacedSale, Recorded, SALE_LINES_MAX, Taken, apply_money_side, insert_many, insert_orders_with_ids,
-    insert_sale_rows, key_refusal, key_state, positional,
+    Allocation, NewSale, PlacedSale, Recorded, SALE_LINES_MAX, Taken, apply_money_side, insert_many,
+    insert_orders_with_ids, insert_sale_rows, key_refusal, key_state, positional,
 };
 use crate::stock::{LotRow, check_location, lot_row};
 use linli_domain::ids::{LocationId, OrderId, OrgId, ProductId};
@@ -37,7 +37,6 @@ const SET_ASIDE_ROUNDS_MAX: usize = 4;
 
 /// Lots per compare-and-set statement (three parameters each).
 const LOTS_PER_UPDATE_MAX: usize = 2_000;
-
 
 /// One lot of a location as the batch sees it while allocating.
 struct BatchLot {
@@ -150,10 +149,13 @@ async fn write_round(
             Err(e) => return Err(e),
         }
         let products: Vec<ProductId> = products.iter().copied().collect();
-        lots.insert((*org, *location), read_lots(tx, OrgId(*org), LocationId(*location), &products).await?);
+        lots.insert(
+            (*org, *location),
+            read_lots(tx, OrgId(*org), LocationId(*location), &products).await?,
+        );
     }
     // Allocate sale by sale in arrival order, exactly as one sale at a time would.
-    let mut placed: Vec<(usize, Vec<Taken>, Vec<(ProductId, i64)>)> = Vec::new();
+    let mut placed: Vec<(usize, Allocation)> = Vec::new();
     for (i, (org, sale)) in batch.iter().enumerate() {
         if !live(i) {
             continue;
@@ -163,16 +165,16 @@ async fn write_round(
             continue;
         };
         match allocate(at_place, sale) {
-            Ok((taken, short)) => placed.push((i, taken, short)),
+            Ok(allocation) => placed.push((i, allocation)),
             Err(e) => outcomes[i] = Err(e),
         }
     }
     let ids = reserve_order_ids(tx, backend, placed.len()).await?;
-    let index: Vec<usize> = placed.iter().map(|(i, _, _)| *i).collect();
+    let index: Vec<usize> = placed.iter().map(|(i, _)| *i).collect();
     let placed: Vec<PlacedSale> = placed
         .into_iter()
         .zip(ids)
-        .map(|((i, taken, short), id)| {
+        .map(|((i, (taken, short)), id)| {
             outcomes[i] = Ok(id);
             PlacedSale {
                 org: batch[i].0,
@@ -297,7 +299,7 @@ async fn member_effects(tx: &mut Tx, sales: &[(usize, &PlacedSale<'_>)]) -> Resu
     if sales.is_empty() {
         return Ok(Members::Written);
     }
-    let effects = |p: &PlacedSale<'_>| p.sale.details.member_effects.clone().expect("member_effects_only");
+    let effects = |p: &PlacedSale<'_>| p.sale.details.member_effects.expect("member_effects_only");
     let members: BTreeSet<i64> = sales.iter().map(|(_, p)| effects(p).member.0).collect();
     let mut balances = read_balances(tx, &members).await?;
     if balances.len() < members.len() {
@@ -325,7 +327,16 @@ async fn member_effects(tx: &mut Tx, sales: &[(usize, &PlacedSale<'_>)]) -> Resu
         if e.earn_points > 0 {
             b.points += e.earn_points;
             b.next_expiry_at = Some(b.next_expiry_at.map_or(e.earn_expires_at, |x| x.min(e.earn_expires_at)));
-            points_rows.push((p.org.0, e.member.0, b.points_next_no, e.earn_points, b.points, p.id, e.earn_expires_at, p.sale.at));
+            points_rows.push((
+                p.org.0,
+                e.member.0,
+                b.points_next_no,
+                e.earn_points,
+                b.points,
+                p.id,
+                e.earn_expires_at,
+                p.sale.at,
+            ));
             b.points_next_no += 1;
         }
         if e.stored_value_fen > 0 {
@@ -411,11 +422,21 @@ async fn member_effects(tx: &mut Tx, sales: &[(usize, &PlacedSale<'_>)]) -> Resu
             _ => b.next_expiry_at,
         };
         let mut sql = String::from("UPDATE member_balances SET ");
-        for (c, name) in ["points", "principal_fen", "bonus_fen", "points_next_no", "stored_value_next_no", "next_expiry_at"]
-            .iter()
-            .enumerate()
+        for (c, name) in [
+            "points",
+            "principal_fen",
+            "bonus_fen",
+            "points_next_no",
+            "stored_value_next_no",
+            "next_expiry_at",
+        ]
+        .iter()
+        .enumerate()
         {
-            sql.push_str(&format!("{name} = {}, ", u.case("member_id", chunk.iter().map(|(m, b)| (**m, column(b, c))))));
+            sql.push_str(&format!(
+                "{name} = {}, ",
+                u.case("member_id", chunk.iter().map(|(m, b)| (**m, column(b, c))))
+            ));
         }
         sql.push_str(&format!(
             "version = version + 1 WHERE member_id IN ({}) AND version = {}",
@@ -511,7 +532,9 @@ async fn read_lots(tx: &mut Tx, org: OrgId, location: LocationId, products: &[Pr
          WHERE b.org_id = $1 AND b.location_id = $2 AND b.product_id IN ({}) AND b.qty_on_hand > b.qty_reserved",
         list.join(", ")
     );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(positional(tx, sql))).bind(org.0).bind(location.0);
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(positional(tx, sql)))
+        .bind(org.0)
+        .bind(location.0);
     for p in products {
         q = q.bind(p.0);
     }
@@ -534,7 +557,7 @@ async fn read_lots(tx: &mut Tx, org: OrgId, location: LocationId, products: &[Pr
 /// Takes a sale's lines from the lots in memory by FEFO, lines in product order as the
 /// sale-by-sale path does. An offline sale takes what there is and reports the rest as
 /// shortfalls; any other sale short of stock is refused whole and takes nothing.
-fn allocate(lots: &mut [BatchLot], sale: &NewSale) -> Result<(Vec<Taken>, Vec<(ProductId, i64)>)> {
+fn allocate(lots: &mut [BatchLot], sale: &NewSale) -> Result<Allocation> {
     let offline = sale.details.offline_till.is_some();
     let mut order: Vec<usize> = (0..sale.lines.len()).collect();
     order.sort_by_key(|&i| (sale.lines[i].product, i));
@@ -542,7 +565,10 @@ fn allocate(lots: &mut [BatchLot], sale: &NewSale) -> Result<(Vec<Taken>, Vec<(P
     let mut short = Vec::new();
     let give_back = |lots: &mut [BatchLot], taken: &[Taken]| {
         for t in taken {
-            let l = lots.iter_mut().find(|l| l.lot.id == t.lot.id).expect("taken from these lots");
+            let l = lots
+                .iter_mut()
+                .find(|l| l.lot.id == t.lot.id)
+                .expect("taken from these lots");
             l.on_hand += t.qty;
             l.free += t.qty;
             l.taken -= t.qty;
@@ -560,7 +586,11 @@ fn allocate(lots: &mut [BatchLot], sale: &NewSale) -> Result<(Vec<Taken>, Vec<(P
                 qty_on_hand: l.free,
             })
             .collect();
-        let sellable: i64 = stocks.iter().filter(|s| s.is_sellable(sale.at)).map(|s| s.qty_on_hand).sum();
+        let sellable: i64 = stocks
+            .iter()
+            .filter(|s| s.is_sellable(sale.at))
+            .map(|s| s.qty_on_hand)
+            .sum();
         let want = if offline { line.qty.min(sellable) } else { line.qty };
         if want < line.qty {
             short.push((line.product, line.qty - want));
@@ -576,7 +606,10 @@ fn allocate(lots: &mut [BatchLot], sale: &NewSale) -> Result<(Vec<Taken>, Vec<(P
             }
         };
         for t in takes {
-            let l = lots.iter_mut().find(|l| l.lot.id == t.lot).expect("FEFO takes only lots it was given");
+            let l = lots
+                .iter_mut()
+                .find(|l| l.lot.id == t.lot)
+                .expect("FEFO takes only lots it was given");
             l.on_hand -= t.qty;
             l.free -= t.qty;
             l.taken += t.qty;

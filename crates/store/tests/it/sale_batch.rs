@@ -78,7 +78,12 @@ async fn trace(s: &Store, o: &Org, products: &[ProductId], results: Vec<Result<R
     for id in &ids {
         let rec = s.sale_record(o.org, *id).await.unwrap().expect("a recorded sale");
         let product_no = |p: ProductId| products.iter().position(|x| *x == p).expect("a stocked product") as i64;
-        lines.push(rec.lines.iter().map(|l| (product_no(l.product_id), l.qty, l.total_fen)).collect());
+        lines.push(
+            rec.lines
+                .iter()
+                .map(|l| (product_no(l.product_id), l.qty, l.total_fen))
+                .collect(),
+        );
         flags.push(rec.flag);
     }
     let mut movements: Vec<_> = s
@@ -89,7 +94,10 @@ async fn trace(s: &Store, o: &Org, products: &[ProductId], results: Vec<Result<R
         .into_iter()
         .filter(|m| m.ref_type == "order")
         .map(|m| {
-            let at = ids.iter().position(|id| Some(id.0) == m.ref_id).expect("a movement of a batch sale");
+            let at = ids
+                .iter()
+                .position(|id| Some(id.0) == m.ref_id)
+                .expect("a movement of a batch sale");
             (m.id, (at, m.lot_code, m.qty_delta, m.balance_after))
         })
         .collect();
@@ -128,12 +136,16 @@ pub async fn a_batch_writes_what_sale_by_sale_would(s: Store) {
     // kept with shortfalls, a line for goods never stocked.
     let mut seed: u64 = 7;
     let mut next = |n: u64| {
-        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         (seed >> 33) % n
     };
     let mut plan: Vec<(Vec<(usize, i64)>, bool)> = Vec::new();
     for _ in 0..30 {
-        let lines = (0..1 + next(3)).map(|_| (next(3) as usize, 1 + next(3) as i64)).collect();
+        let lines = (0..1 + next(3))
+            .map(|_| (next(3) as usize, 1 + next(3) as i64))
+            .collect();
         plan.push((lines, next(4) == 0));
     }
     let make = |o: &Org, products: &[ProductId]| -> Vec<NewSale> {
@@ -156,8 +168,14 @@ pub async fn a_batch_writes_what_sale_by_sale_would(s: Store) {
     let (ta, tb) = (trace(&s, &a, &pa, batch).await, trace(&s, &b, &pb, one_by_one).await);
     assert_eq!(ta, tb);
     assert!(ta.outcome.iter().any(Result::is_err), "some sales ran out of stock");
-    assert!(ta.flags.iter().any(|f| f.as_deref() == Some("stock_short")), "an offline shortfall");
-    assert!(ta.movements.iter().all(|m| m.1 != "M-OLD"), "never from the expired lot");
+    assert!(
+        ta.flags.iter().any(|f| f.as_deref() == Some("stock_short")),
+        "an offline shortfall"
+    );
+    assert!(
+        ta.movements.iter().all(|m| m.1 != "M-OLD"),
+        "never from the expired lot"
+    );
     assert_eq!(ta.on_hand[0], 5, "only the expired milk is left");
     assert_eq!(s.sale_batch_fallbacks(), 0, "the batch path wrote the batch");
 }
@@ -204,7 +222,11 @@ pub async fn a_sale_refused_for_its_points_is_set_aside_and_its_units_go_to_the_
     }
     assert!(matches!(results[1], Ok(Recorded::New(_))), "{:?}", results[1]);
     assert_eq!(s.on_hand(o.org, milk, None).await.unwrap(), 0);
-    assert_eq!(s.sales_summary(o.org).await.unwrap().orders, 1, "nothing of the refused sale");
+    assert_eq!(
+        s.sales_summary(o.org).await.unwrap().orders,
+        1,
+        "nothing of the refused sale"
+    );
     assert!(s.ledger_mismatches(o.org).await.unwrap().is_empty());
     assert!(s.loyalty_mismatches(o.org).await.unwrap().is_empty());
     assert_eq!(s.sale_batch_fallbacks(), 0, "set aside, not handed over");
@@ -226,7 +248,13 @@ pub async fn a_used_payment_reference_refuses_that_sale_alone(s: Store) {
         .unwrap();
     assert!(results[0].is_ok() && results[2].is_ok(), "{results:?}");
     assert!(
-        matches!(results[1], Err(StoreError::Refused { code: "payment_used", .. })),
+        matches!(
+            results[1],
+            Err(StoreError::Refused {
+                code: "payment_used",
+                ..
+            })
+        ),
         "{:?}",
         results[1]
     );
@@ -241,7 +269,11 @@ pub async fn one_key_twice_in_a_batch_records_one_sale(s: Store) {
     let results = s
         .record_sales(
             o.org,
-            &[keyed(sale(&o, &[(milk, 1)]), "k"), keyed(sale(&o, &[(milk, 1)]), "k"), sale(&o, &[(milk, 1)])],
+            &[
+                keyed(sale(&o, &[(milk, 1)]), "k"),
+                keyed(sale(&o, &[(milk, 1)]), "k"),
+                sale(&o, &[(milk, 1)]),
+            ],
         )
         .await
         .unwrap();
@@ -322,7 +354,15 @@ pub async fn member_awards_and_stored_value_in_a_batch_match_sale_by_sale(s: Sto
         assert!(s.member_balance(o.org, rich).await.unwrap().bonus_fen > 0, "{card:?}");
         s.top_up(o.org, poor, 500, "cash", None, T0).await.unwrap();
         let members = [rich, poor, fresh];
-        let plan: [(usize, i64, i64); 7] = [(0, 333, 3), (1, 400, 4), (0, 1_001, 10), (2, 0, 7), (1, 400, 4), (0, 0, 0), (1, 100, 1)];
+        let plan: [(usize, i64, i64); 7] = [
+            (0, 333, 3),
+            (1, 400, 4),
+            (0, 1_001, 10),
+            (2, 0, 7),
+            (1, 400, 4),
+            (0, 0, 0),
+            (1, 100, 1),
+        ];
         let sales: Vec<NewSale> = plan
             .iter()
             .enumerate()
@@ -357,7 +397,11 @@ pub async fn member_awards_and_stored_value_in_a_batch_match_sale_by_sale(s: Sto
                 Err(e) => panic!("unexpected {e:?}"),
             })
             .collect();
-        traces.push((outcome, member_trace(&s, &o, &members).await, s.on_hand(o.org, milk, None).await.unwrap()));
+        traces.push((
+            outcome,
+            member_trace(&s, &o, &members).await,
+            s.on_hand(o.org, milk, None).await.unwrap(),
+        ));
     }
     assert_eq!(traces[0], traces[1]);
     assert_eq!(
