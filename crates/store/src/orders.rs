@@ -194,12 +194,7 @@ pub(crate) struct Taken {
 /// update per lot touched. Lines are served in product order, so two tills never lock
 /// the same rows in opposite orders. Offline sales take what there is and report the
 /// rest as shortfalls; online sales are refused whole.
-async fn take_lines(
-    tx: &mut Tx,
-    org: OrgId,
-    sale: &NewSale,
-    offline: bool,
-) -> Result<Allocation> {
+async fn take_lines(tx: &mut Tx, org: OrgId, sale: &NewSale, offline: bool) -> Result<Allocation> {
     let mut products: Vec<ProductId> = sale.lines.iter().map(|l| l.product).collect();
     products.sort();
     products.dedup();
