@@ -316,14 +316,13 @@ impl App {
         };
         let at = offline.as_ref().map_or(now, |(_, t)| *t);
         let store = self.actor_store(actor).await?;
-        let member = match input.member_id {
-            None => None,
-            Some(id) => {
-                if !self.store.member_in_org(actor.org, MemberId(id)).await? {
-                    return Err(AppError::invalid("member_id", "no such member", "会员不存在"));
-                }
-                Some(MemberId(id))
-            }
+        // The member and their rolling spend (for the tier) in one read.
+        let (member, rolling_spend_fen) = match input.member_id {
+            None => (None, 0),
+            Some(id) => match self.store.member_rolling_spend(actor.org, MemberId(id), at).await? {
+                None => return Err(AppError::invalid("member_id", "no such member", "会员不存在")),
+                Some(spend) => (Some(MemberId(id)), spend),
+            },
         };
         let key = input.key.map(|(key, request_hash)| SaleKey {
             principal: actor.principal(),
@@ -350,7 +349,7 @@ impl App {
             .collect();
         // The member's tier prices the cart; their points, stored value and coupons pay.
         let standing = match member {
-            Some(m) => Some(self.till_standing(actor, m, at).await?),
+            Some(_) => Some(self.till_standing(actor, rolling_spend_fen).await?),
             None => None,
         };
         if member.is_none() && (input.redeem_points.unwrap_or(0) != 0 || !input.coupon_ids.is_empty()) {
@@ -659,10 +658,9 @@ impl App {
 
     /// What the till needs of a member to price a sale: the rules and the tier. The
     /// balances are checked where they are spent, under the member's lock.
-    async fn till_standing(&self, actor: &Actor, member: MemberId, at: i64) -> Result<TillStanding, AppError> {
+    async fn till_standing(&self, actor: &Actor, rolling_spend_fen: i64) -> Result<TillStanding, AppError> {
         actor.require(Permission::ViewMembers)?;
         let settings = self.store.loyalty_settings(actor.org).await?;
-        let rolling_spend_fen = self.store.rolling_spend(actor.org, member, at).await?;
         let tier = settings.tiers().tier_for(rolling_spend_fen).clone();
         Ok(TillStanding { settings, tier })
     }

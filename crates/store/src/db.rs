@@ -25,6 +25,14 @@ pub struct Store {
     backend: Backend,
     /// Sale batches the fast path handed to the sale-by-sale path.
     pub(crate) batch_fallbacks: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Copies of the rules every sale reads (`cache`).
+    pub(crate) caches: std::sync::Arc<Caches>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Caches {
+    pub(crate) loyalty: crate::cache::OrgCache<crate::loyalty::LoyaltySettings>,
+    pub(crate) promotions: crate::cache::OrgCache<crate::offers::PromotionsCopy>,
 }
 
 pub(crate) type Tx = Transaction<'static, Any>;
@@ -146,6 +154,7 @@ impl Store {
             pool,
             backend,
             batch_fallbacks: Default::default(),
+            caches: Default::default(),
         };
         store.migrate().await?;
         Ok(store)

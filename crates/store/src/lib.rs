@@ -8,6 +8,7 @@
 //! half-written change cannot happen. Only this crate knows SQL.
 
 mod audit;
+mod cache;
 mod catalog;
 mod db;
 mod error;

@@ -972,8 +972,14 @@ fn audit_detail_points(points: i64, reason: &str) -> String {
 impl Store {
     /// The organisation's member rules (the defaults until it saves its own).
     pub async fn loyalty_settings(&self, org: OrgId) -> Result<LoyaltySettings> {
+        if let Some(settings) = self.caches.loyalty.get(org) {
+            return Ok(settings);
+        }
+        let generation = self.caches.loyalty.generation();
         let mut conn = self.pool.acquire().await?;
-        settings_in(&mut conn, org).await
+        let settings = settings_in(&mut conn, org).await?;
+        self.caches.loyalty.keep(org, generation, settings.clone());
+        Ok(settings)
     }
 
     /// Replaces the organisation's member rules (audited as `loyalty.settings`).
@@ -984,7 +990,7 @@ impl Store {
         staff: Option<StaffId>,
         at: i64,
     ) -> Result<()> {
-        in_write_tx!(self, tx => {
+        let out = in_write_tx!(self, tx => {
             sqlx::query(
                 "INSERT INTO loyalty_settings (org_id, fen_per_point, earn_rounding, expiry_months, points_per_yuan, \
                  order_share_max_bp, birthday_gift_points, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
@@ -1053,7 +1059,9 @@ impl Store {
                 },
             )
             .await?;
-        })
+        });
+        self.caches.loyalty.drop_org(org);
+        out
     }
 
     /// One member of the organisation.
@@ -1081,6 +1089,23 @@ impl Store {
 
     /// Completed orders of the member since the start of the rolling twelve-month window
     /// at `now` (what the tier is decided from).
+    /// A member's rolling 12-month spend, or `None` when the organisation has no such
+    /// member: the till's member check and tier in one read.
+    pub async fn member_rolling_spend(&self, org: OrgId, member: MemberId, now: i64) -> Result<Option<i64>> {
+        let row = sqlx::query(
+            "SELECT m.id, (SELECT CAST(COALESCE(SUM(o.total_fen - o.refunded_fen), 0) AS BIGINT) FROM orders o \
+             WHERE o.org_id = m.org_id AND o.member_id = m.id AND o.status IN ('completed', 'refunded') \
+             AND o.created_at >= $3 AND o.created_at <= $4) AS spend FROM members m WHERE m.org_id = $1 AND m.id = $2",
+        )
+        .bind(org.0)
+        .bind(member.0)
+        .bind(rolling_window_start(now))
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| r.get("spend")))
+    }
+
     pub async fn rolling_spend(&self, org: OrgId, member: MemberId, now: i64) -> Result<i64> {
         let mut conn = self.pool.acquire().await?;
         rolling_spend_in(&mut conn, org, member, now).await

@@ -639,6 +639,35 @@ fn member_coupon_row(r: &AnyRow) -> Result<MemberCouponRow> {
     })
 }
 
+/// The promotions live at `at` from those read for a window around it, as many as
+/// pricing takes, in priority order: a flash sale with no units left is skipped and its
+/// per-order cap lowered to the units left (`left`: the cap less units sold).
+fn in_window(read: impl Iterator<Item = (Promotion, Option<i64>)>, at: i64) -> Vec<Promotion> {
+    let mut out = Vec::new();
+    for (mut promotion, left) in read
+        .filter(|(p, _)| p.starts_at_ms <= at && p.ends_at_ms > at)
+        .take(PROMOTIONS_MAX)
+    {
+        if let PromotionRule::FlashSale { cap_per_order, .. } = &mut promotion.rule {
+            let left = left.unwrap_or(0);
+            if left <= 0 {
+                continue;
+            }
+            *cap_per_order = (*cap_per_order).min(u32::try_from(left).unwrap_or(u32::MAX));
+        }
+        out.push(promotion);
+    }
+    out
+}
+
+/// An organisation's promotions read at `loaded_at` for the next `RULES_TTL`, none of
+/// them a flash sale.
+#[derive(Debug, Clone)]
+pub(crate) struct PromotionsCopy {
+    loaded_at: i64,
+    list: Vec<Promotion>,
+}
+
 const PROMOTION_COLS: &str = "p.id, p.name_zh, p.kind, p.product_id, p.category_id, p.bundle_products, p.price_fen, \
      p.buy_qty, p.free_qty, p.percent_off_bp, p.cap_per_order, p.starts_at, p.ends_at, p.priority, p.stackable, \
      p.status, p.note, p.created_by, p.created_at, p.ended_at, q.cap AS flash_cap, q.sold AS flash_sold";
@@ -1408,7 +1437,7 @@ impl Store {
             PromotionRule::FlashSale { .. } => Some(p.flash_cap.expect("the app requires a flash sale's cap")),
             _ => None,
         };
-        in_tx!(self, |tx| {
+        let out = in_tx!(self, |tx| {
             check_refs(&mut tx, org, &products, category).await?;
             let overlapping: i64 = sqlx::query(
                 "SELECT COUNT(*) AS n FROM promotions WHERE org_id = $1 AND status = 'active' AND starts_at < $3 \
@@ -1478,7 +1507,9 @@ impl Store {
             )
             .await?;
             PromotionId(id)
-        })
+        });
+        self.caches.promotions.drop_org(org);
+        out
     }
 
     /// Promotions, newest first; `status` filters.
@@ -1522,7 +1553,7 @@ impl Store {
 
     /// Ends a promotion now: from this instant no price includes it.
     pub async fn end_promotion(&self, org: OrgId, id: PromotionId, by: Option<StaffId>, at: i64) -> Result<()> {
-        in_tx!(self, |tx| {
+        let out = in_tx!(self, |tx| {
             let ended = sqlx::query(
                 "UPDATE promotions SET status = 'ended', ended_at = $3 WHERE org_id = $1 AND id = $2 \
                  AND status = 'active' RETURNING id",
@@ -1559,7 +1590,9 @@ impl Store {
                 },
             )
             .await?;
-        })
+        });
+        self.caches.promotions.drop_org(org);
+        out
     }
 
     /// The promotions running at `at`, ready for the pricing engine (at most
@@ -1567,29 +1600,43 @@ impl Store {
     /// what is left of its cap across orders, and a sold-out flash sale is left out, so a
     /// quote never promises units the till then cannot take.
     pub async fn active_promotions(&self, org: OrgId, at: i64) -> Result<Vec<Promotion>> {
+        let ttl_ms = i64::try_from(crate::cache::RULES_TTL.as_millis()).expect("a short TTL");
+        if let Some(copy) = self.caches.promotions.get(org)
+            && (copy.loaded_at..copy.loaded_at + ttl_ms).contains(&at)
+        {
+            return Ok(in_window(copy.list.iter().map(|p| (p.clone(), None)), at));
+        }
+        // Every promotion live at some instant of the next `RULES_TTL`, so that a copy
+        // answers any instant of it exactly as a fresh read would.
+        let generation = self.caches.promotions.generation();
+        let read_max = 4 * PROMOTIONS_MAX;
         let sql = format!(
             "SELECT {PROMOTION_COLS} FROM {PROMOTION_FROM} WHERE p.org_id = $1 AND p.status = 'active' \
-             AND p.starts_at <= $2 AND p.ends_at > $2 ORDER BY p.priority DESC, p.id LIMIT {PROMOTIONS_MAX}"
+             AND p.starts_at < $3 AND p.ends_at > $2 ORDER BY p.priority DESC, p.id LIMIT {read_max}"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(org.0)
             .bind(at)
+            .bind(at + ttl_ms)
             .fetch_all(&self.pool)
             .await?;
-        let mut out = Vec::with_capacity(rows.len());
+        let mut read = Vec::with_capacity(rows.len());
         for r in &rows {
             let row = promotion_row(r)?;
-            let mut promotion = row.to_pricing();
-            if let PromotionRule::FlashSale { cap_per_order, .. } = &mut promotion.rule {
-                let left = row.flash_cap.unwrap_or(0) - row.flash_sold.unwrap_or(0);
-                if left <= 0 {
-                    continue;
-                }
-                *cap_per_order = (*cap_per_order).min(u32::try_from(left).unwrap_or(u32::MAX));
-            }
-            out.push(promotion);
+            let left = row.flash_cap.map(|cap| cap - row.flash_sold.unwrap_or(0));
+            read.push((row.to_pricing(), left));
         }
-        Ok(out)
+        let flash = read
+            .iter()
+            .any(|(p, _)| matches!(p.rule, PromotionRule::FlashSale { .. }));
+        let answer = in_window(read.iter().cloned(), at);
+        if !flash && read.len() < read_max {
+            let list = read.into_iter().map(|(p, _)| p).collect();
+            self.caches
+                .promotions
+                .keep(org, generation, PromotionsCopy { loaded_at: at, list });
+        }
+        Ok(answer)
     }
 
     /// Takes `qty` units of a flash sale's cap in its own transaction (see `take_flash_quota_in`).

@@ -16,6 +16,7 @@ on_both_backends!(offers:
     per_member_and_issue_limits_hold_when_issuing_again_and_at_once,
     issuing_to_a_thousand_members_is_one_quick_call,
     active_promotions_respect_windows_ends_and_sold_out_flash_sales,
+    the_copy_of_the_promotions_answers_like_a_fresh_read_and_drops_on_change,
     every_coupon_kind_and_promotion_rule_round_trips_into_the_engine,
     refund_gives_coupons_back_exactly_once,
     event_coupons_are_issued_once_per_member,
@@ -902,4 +903,44 @@ pub async fn another_orgs_offers_are_not_found(s: Store) {
     assert_eq!(s.coupon(a.org, coupon).await.unwrap().status, OfferStatus::Active);
     assert_eq!(s.promotion(a.org, promo).await.unwrap().flash_sold, Some(0));
     assert_eq!(s.member_coupons(a.org, am[0], Some(T0)).await.unwrap().len(), 1);
+}
+
+/// The sale path reads the promotions from a copy kept for a second: within that
+/// second it answers for any instant as a fresh read would (a promotion starting
+/// half a second later included), and a change through the store drops it at once.
+pub async fn the_copy_of_the_promotions_answers_like_a_fresh_read_and_drops_on_change(s: Store) {
+    let o = org(&s, "a").await;
+    let milk = product(&s, &o, "P1", "牛奶").await;
+    let bread = product(&s, &o, "P2", "面包").await;
+    let now = T0 + DAY;
+    let mut soon = promo_def("半秒后开始", PromotionRule::SecondItemHalfPrice { product: milk });
+    soon.starts_at = now + 500;
+    let soon = s.create_promotion(o.org, &soon, T0).await.unwrap();
+    let ids = |v: Vec<Promotion>| v.into_iter().map(|p| p.id).collect::<Vec<_>>();
+    assert!(s.active_promotions(o.org, now).await.unwrap().is_empty(), "not yet");
+    assert_eq!(ids(s.active_promotions(o.org, now + 600).await.unwrap()), vec![soon]);
+    let other = s
+        .create_promotion(
+            o.org,
+            &promo_def(
+                "买二赠一",
+                PromotionRule::BuyXGetY {
+                    product: bread,
+                    buy: 2,
+                    free: 1,
+                },
+            ),
+            T0,
+        )
+        .await
+        .unwrap();
+    let mut seen = ids(s.active_promotions(o.org, now + 700).await.unwrap());
+    seen.sort();
+    assert_eq!(seen, vec![soon, other], "a new promotion is seen at once");
+    s.end_promotion(o.org, soon, None, now).await.unwrap();
+    assert_eq!(
+        ids(s.active_promotions(o.org, now + 800).await.unwrap()),
+        vec![other],
+        "an ended one is gone at once"
+    );
 }
