@@ -33,6 +33,8 @@ pub struct Store {
 pub(crate) struct Caches {
     pub(crate) loyalty: crate::cache::OrgCache<crate::loyalty::LoyaltySettings>,
     pub(crate) promotions: crate::cache::OrgCache<crate::offers::PromotionsCopy>,
+    /// Signed-in sessions by token hash; any session or staff change drops them all.
+    pub(crate) sessions: crate::cache::Copies<String, crate::staff::SessionRow>,
 }
 
 pub(crate) type Tx = Transaction<'static, Any>;

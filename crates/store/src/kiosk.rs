@@ -126,6 +126,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.caches.sessions.drop_all();
         Ok(())
     }
 }

@@ -972,7 +972,7 @@ fn audit_detail_points(points: i64, reason: &str) -> String {
 impl Store {
     /// The organisation's member rules (the defaults until it saves its own).
     pub async fn loyalty_settings(&self, org: OrgId) -> Result<LoyaltySettings> {
-        if let Some(settings) = self.caches.loyalty.get(org) {
+        if let Some(settings) = self.caches.loyalty.get(&org) {
             return Ok(settings);
         }
         let generation = self.caches.loyalty.generation();
@@ -1060,7 +1060,7 @@ impl Store {
             )
             .await?;
         });
-        self.caches.loyalty.drop_org(org);
+        self.caches.loyalty.drop_key(&org);
         out
     }
 

@@ -1508,7 +1508,7 @@ impl Store {
             .await?;
             PromotionId(id)
         });
-        self.caches.promotions.drop_org(org);
+        self.caches.promotions.drop_key(&org);
         out
     }
 
@@ -1591,7 +1591,7 @@ impl Store {
             )
             .await?;
         });
-        self.caches.promotions.drop_org(org);
+        self.caches.promotions.drop_key(&org);
         out
     }
 
@@ -1601,7 +1601,7 @@ impl Store {
     /// quote never promises units the till then cannot take.
     pub async fn active_promotions(&self, org: OrgId, at: i64) -> Result<Vec<Promotion>> {
         let ttl_ms = i64::try_from(crate::cache::RULES_TTL.as_millis()).expect("a short TTL");
-        if let Some(copy) = self.caches.promotions.get(org)
+        if let Some(copy) = self.caches.promotions.get(&org)
             && (copy.loaded_at..copy.loaded_at + ttl_ms).contains(&at)
         {
             return Ok(in_window(copy.list.iter().map(|p| (p.clone(), None)), at));

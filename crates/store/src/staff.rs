@@ -199,6 +199,7 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
+        self.caches.sessions.drop_all();
         Ok(())
     }
 
@@ -221,6 +222,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        self.caches.sessions.drop_all();
         Ok(())
     }
 
@@ -239,6 +241,7 @@ impl Store {
         .bind(locked_until)
         .fetch_one(&self.pool)
         .await?;
+        self.caches.sessions.drop_all();
         Ok((row.get("failed_logins"), opt_i64(&row, "locked_until")))
     }
 
@@ -274,11 +277,16 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        self.caches.sessions.drop_all();
         Ok(())
     }
 
     /// A live session of an active staff member, if the token is known and not expired.
     pub async fn session(&self, token_hash: &str, now: i64) -> Result<Option<SessionRow>> {
+        if let Some(copy) = self.caches.sessions.get(token_hash) {
+            return Ok(Some(copy).filter(|s| s.expires_at > now));
+        }
+        let generation = self.caches.sessions.generation();
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {STAFF_COLS}, x.kind, x.csrf_token, x.expires_at FROM sessions x \
              JOIN staff s ON s.id = x.staff_id WHERE x.token_hash = $1 AND x.expires_at > $2 AND s.active = 1"
@@ -287,7 +295,7 @@ impl Store {
         .bind(now)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|r| {
+        let session = row.map(|r| {
             let staff = staff_row(&r);
             SessionRow {
                 org_id: staff.org_id,
@@ -296,7 +304,11 @@ impl Store {
                 csrf_token: r.get("csrf_token"),
                 expires_at: r.get("expires_at"),
             }
-        }))
+        });
+        if let Some(s) = &session {
+            self.caches.sessions.keep(token_hash.to_string(), generation, s.clone());
+        }
+        Ok(session)
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
@@ -304,6 +316,7 @@ impl Store {
             .bind(token_hash)
             .execute(&self.pool)
             .await?;
+        self.caches.sessions.drop_all();
         Ok(())
     }
 }
