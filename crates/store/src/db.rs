@@ -39,6 +39,9 @@ pub(crate) struct Caches {
 
 pub(crate) type Tx = Transaction<'static, Any>;
 
+/// A pooled connection idle this long is pinged before it is used again.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(30);
+
 struct Migration {
     version: i64,
     name: &'static str,
@@ -85,6 +88,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_labels.sql"),
         postgres: include_str!("../migrations/postgres/0006_labels.sql"),
     },
+    Migration {
+        version: 7,
+        name: "hot_balances",
+        sqlite: include_str!("../migrations/sqlite/0007_hot_balances.sql"),
+        postgres: include_str!("../migrations/postgres/0007_hot_balances.sql"),
+    },
 ];
 
 impl Store {
@@ -108,7 +117,20 @@ impl Store {
         } else {
             Backend::Postgres
         };
-        let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
+        // sqlx pings every connection it hands out: a round trip before each query, on the
+        // path of every sale. A connection idle for a while is still checked; one in
+        // steady use is not (a broken one is closed on its first error all the same).
+        let options = AnyPoolOptions::new()
+            .acquire_timeout(Duration::from_secs(30))
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for > IDLE_BEFORE_PING {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            });
         let pool = match backend {
             // SQLite has one writer; a handful of connections serve readers while
             // writers queue on BEGIN IMMEDIATE with a busy timeout.
