@@ -344,7 +344,7 @@ impl PlacedSale<'_> {
     }
 
     /// Binds every column of `ORDER_COLUMNS` in order.
-    fn bind_order(&self, q: AnyQuery) -> AnyQuery {
+    pub(crate) fn bind_order(&self, q: AnyQuery) -> AnyQuery {
         let (sale, d, total) = (self.sale, &self.sale.details, self.total());
         let flag = if self.short.is_empty() {
             d.flag
@@ -775,31 +775,27 @@ impl Store {
         self.record_batch(&batch).await
     }
 
-    /// One transaction, one commit (one fsync) for sales of any organisations; each sale
-    /// in its own savepoint. A refused sale (stock, unknown location, a rule) is rolled
-    /// back alone; any other error rolls back the whole batch.
+    /// One transaction, one commit (one fsync) for sales of any organisations: the batch
+    /// path (`sale_batch`) when it can settle the batch, else each sale in its own
+    /// savepoint. A refused sale (stock, unknown location, a rule) is refused alone; any
+    /// other error rolls back the whole batch.
     pub(crate) async fn record_batch(&self, batch: &[(OrgId, &NewSale)]) -> Result<Vec<Result<Recorded>>> {
-        let t0 = std::time::Instant::now();
+        let started = std::time::Instant::now();
+        if let Some(results) = crate::sale_batch::record_fast(self, batch).await? {
+            tracing::debug!(
+                sales = batch.len(),
+                us = started.elapsed().as_micros() as u64,
+                "sale batch"
+            );
+            return Ok(results);
+        }
+        self.batch_fallbacks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut tx = self.begin().await?;
-        let results = match crate::sale_batch::record_fast(&mut tx, self.backend(), batch).await? {
-            Some(results) => results,
-            None => {
-                self.batch_fallbacks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let mut results = Vec::with_capacity(batch.len());
-                for (org, sale) in batch {
-                    results.push(record_one(&mut tx, *org, sale).await?);
-                }
-                results
-            }
-        };
-        let t1 = std::time::Instant::now();
+        let mut results = Vec::with_capacity(batch.len());
+        for (org, sale) in batch {
+            results.push(record_one(&mut tx, *org, sale).await?);
+        }
         tx.commit().await?;
-        tracing::debug!(
-            sales = batch.len(),
-            write_us = (t1 - t0).as_micros() as u64,
-            commit_us = t1.elapsed().as_micros() as u64,
-            "sale batch"
-        );
         Ok(results)
     }
 

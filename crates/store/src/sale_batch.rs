@@ -17,14 +17,14 @@
 //! before. A sale refused for its money side (points short, a coupon used meanwhile)
 //! is set aside and the batch written again without it, so its units go to the others.
 
-use crate::db::{Backend, Tx, opt_i64};
+use crate::db::{Backend, Store, Tx, opt_i64};
 use crate::error::{Result, StoreError};
 use crate::loyalty::stored_value_refused;
 use crate::orders::{
-    Allocation, NewSale, PlacedSale, Recorded, SALE_LINES_MAX, Taken, apply_money_side, insert_many,
-    insert_orders_with_ids, insert_sale_rows, key_refusal, key_state, positional,
+    Allocation, NewSale, ORDER_COLUMNS, PlacedSale, Recorded, SALE_LINES_MAX, Taken, apply_money_side, insert_many,
+    insert_orders_with_ids, insert_sale_rows, key_refusal, key_state, order_values, positional,
 };
-use crate::stock::{LotRow, check_location, lot_row};
+use crate::stock::{LotRow, lot_row};
 use linli_domain::ids::{LocationId, OrderId, OrgId, ProductId};
 use linli_domain::loyalty::{POINTS_ENTRY_MAX, StoredValueBook};
 use linli_domain::stock::{self, LotStock};
@@ -58,13 +58,10 @@ enum Round {
     Fallback,
 }
 
-/// Records a batch in one savepoint of `tx`. `None`: nothing was written and the batch
-/// needs the sale-by-sale path.
-pub(crate) async fn record_fast(
-    tx: &mut Tx,
-    backend: Backend,
-    batch: &[(OrgId, &NewSale)],
-) -> Result<Option<Vec<Result<Recorded>>>> {
+/// Records a batch in one transaction of its own and commits it. `None`: nothing was
+/// written and the batch needs the sale-by-sale path. A round that cannot finish rolls
+/// its transaction back whole (no savepoints: two statements fewer in every batch).
+pub(crate) async fn record_fast(store: &Store, batch: &[(OrgId, &NewSale)]) -> Result<Option<Vec<Result<Recorded>>>> {
     let mut keys = HashSet::new();
     for (org, sale) in batch {
         if sale.lines.len() > SALE_LINES_MAX {
@@ -78,12 +75,10 @@ pub(crate) async fn record_fast(
         }
     }
     let mut aside: Vec<Option<StoreError>> = (0..batch.len()).map(|_| None).collect();
-    sqlx::raw_sql("SAVEPOINT batch").execute(&mut **tx).await?;
     for _ in 0..SET_ASIDE_ROUNDS_MAX {
-        let round = write_round(tx, backend, batch, &aside).await;
-        match round {
+        let mut tx = store.begin().await?;
+        match write_round(&mut tx, store.backend(), batch, &aside).await {
             Ok(Round::Written(outcomes)) => {
-                sqlx::raw_sql("RELEASE SAVEPOINT batch").execute(&mut **tx).await?;
                 let mut results = Vec::with_capacity(batch.len());
                 for ((i, outcome), (org, sale)) in outcomes.into_iter().enumerate().zip(batch) {
                     let refusal = match (aside[i].take(), outcome) {
@@ -95,24 +90,32 @@ pub(crate) async fn record_fast(
                     };
                     // A refused sale whose key was used meanwhile answers as the key says.
                     if let Some(key) = &sale.details.key
-                        && let Some(answer) = key_refusal(key_state(tx, *org, key).await?)
+                        && let Some(answer) = key_refusal(key_state(&mut tx, *org, key).await?)
                     {
                         results.push(answer);
                     } else {
                         results.push(Err(refusal));
                     }
                 }
+                tx.commit().await?;
                 return Ok(Some(results));
             }
             Ok(Round::SetAside(i, e)) => {
-                sqlx::raw_sql("ROLLBACK TO SAVEPOINT batch").execute(&mut **tx).await?;
+                tx.rollback().await?;
                 aside[i] = Some(e);
             }
-            Ok(Round::Fallback) | Err(_) => break,
+            Ok(Round::Fallback) => {
+                tx.rollback().await?;
+                break;
+            }
+            Err(e) => {
+                // The sale-by-sale path meets the same error if it lasts, and reports it.
+                tracing::debug!(error = %e, "a sale batch failed; writing sale by sale");
+                let _ = tx.rollback().await;
+                break;
+            }
         }
     }
-    sqlx::raw_sql("ROLLBACK TO SAVEPOINT batch").execute(&mut **tx).await?;
-    sqlx::raw_sql("RELEASE SAVEPOINT batch").execute(&mut **tx).await?;
     Ok(None)
 }
 
@@ -143,16 +146,10 @@ async fn write_round(
     }
     let mut lots: BTreeMap<(i64, i64), Vec<BatchLot>> = BTreeMap::new();
     for ((org, location), products) in &places {
-        match check_location(tx, OrgId(*org), LocationId(*location)).await {
-            Ok(()) => {}
-            Err(StoreError::NotFound) => continue,
-            Err(e) => return Err(e),
-        }
         let products: Vec<ProductId> = products.iter().copied().collect();
-        lots.insert(
-            (*org, *location),
-            read_lots(tx, OrgId(*org), LocationId(*location), &products).await?,
-        );
+        if let Some(found) = read_lots(tx, OrgId(*org), LocationId(*location), &products).await? {
+            lots.insert((*org, *location), found);
+        }
     }
     // Allocate sale by sale in arrival order, exactly as one sale at a time would.
     let mut placed: Vec<(usize, Allocation)> = Vec::new();
@@ -169,25 +166,23 @@ async fn write_round(
             Err(e) => outcomes[i] = Err(e),
         }
     }
-    let ids = reserve_order_ids(tx, backend, placed.len()).await?;
     let index: Vec<usize> = placed.iter().map(|(i, _)| *i).collect();
-    let placed: Vec<PlacedSale> = placed
+    let mut placed: Vec<PlacedSale> = placed
         .into_iter()
-        .zip(ids)
-        .map(|((i, (taken, short)), id)| {
-            outcomes[i] = Ok(id);
-            PlacedSale {
-                org: batch[i].0,
-                id,
-                sale: batch[i].1,
-                taken,
-                short,
-            }
+        .map(|(i, (taken, short))| PlacedSale {
+            org: batch[i].0,
+            id: 0,
+            sale: batch[i].1,
+            taken,
+            short,
         })
         .collect();
-    if let Err(e) = insert_orders_with_ids(tx, &placed).await {
+    if let Err(e) = insert_orders(tx, backend, &mut placed).await {
         tracing::debug!(error = %e, "batch orders refused; writing sale by sale");
         return Ok(Round::Fallback);
+    }
+    for (p, &i) in placed.iter().zip(&index) {
+        outcomes[i] = Ok(p.id);
     }
     // Earned points and stored value spent from the members' cached balances, all at
     // once; redemptions, coupons and flash sales sale by sale below.
@@ -522,36 +517,50 @@ async fn read_balances(tx: &mut Tx, members: &BTreeSet<i64>) -> Result<BTreeMap<
         .collect())
 }
 
-/// The lots of `products` at a location with stock on hand, for allocation and the
-/// compare-and-set that follows it.
-async fn read_lots(tx: &mut Tx, org: OrgId, location: LocationId, products: &[ProductId]) -> Result<Vec<BatchLot>> {
-    let list: Vec<String> = (0..products.len()).map(|i| format!("${}", i + 3)).collect();
+/// The lots of `products` at a location with units free of reservations, for
+/// allocation and the compare-and-set that follows it; `None` when the organisation has
+/// no such location. One read for both.
+async fn read_lots(
+    tx: &mut Tx,
+    org: OrgId,
+    location: LocationId,
+    products: &[ProductId],
+) -> Result<Option<Vec<BatchLot>>> {
+    let list: Vec<String> = (1..=products.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
         "SELECT l.id, l.product_id, l.lot_code, l.expires_at, l.received_at, l.supplier_id, b.qty_on_hand, \
-         b.qty_on_hand - b.qty_reserved AS qty_free FROM stock_balances b JOIN lots l ON l.id = b.lot_id \
-         WHERE b.org_id = $1 AND b.location_id = $2 AND b.product_id IN ({}) AND b.qty_on_hand > b.qty_reserved",
-        list.join(", ")
+         b.qty_on_hand - b.qty_reserved AS qty_free FROM locations loc \
+         LEFT JOIN stock_balances b ON b.location_id = loc.id AND b.org_id = loc.org_id AND b.product_id IN ({}) \
+         AND b.qty_on_hand > b.qty_reserved LEFT JOIN lots l ON l.id = b.lot_id \
+         WHERE loc.org_id = ${} AND loc.id = ${}",
+        list.join(", "),
+        products.len() + 1,
+        products.len() + 2,
     );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(positional(tx, sql)))
-        .bind(org.0)
-        .bind(location.0);
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(positional(tx, sql)));
     for p in products {
         q = q.bind(p.0);
     }
-    let rows = q.fetch_all(&mut **tx).await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let on_hand: i64 = r.get("qty_on_hand");
-            BatchLot {
-                lot: lot_row(r),
-                on_hand,
-                free: r.get("qty_free"),
-                read_on_hand: on_hand,
-                taken: 0,
-            }
-        })
-        .collect())
+    let rows = q.bind(org.0).bind(location.0).fetch_all(&mut **tx).await?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(
+        rows.iter()
+            // The location's own row when none of the products is in stock there.
+            .filter(|r| opt_i64(r, "id").is_some())
+            .map(|r| {
+                let on_hand: i64 = r.get("qty_on_hand");
+                BatchLot {
+                    lot: lot_row(r),
+                    on_hand,
+                    free: r.get("qty_free"),
+                    read_on_hand: on_hand,
+                    taken: 0,
+                }
+            })
+            .collect(),
+    ))
 }
 
 /// Takes a sale's lines from the lots in memory by FEFO, lines in product order as the
@@ -624,33 +633,59 @@ fn allocate(lots: &mut [BatchLot], sale: &NewSale) -> Result<Allocation> {
     Ok((taken, short))
 }
 
-/// Order ids for `n` sales, reserved before the orders are written so that the lines,
-/// movements and payments of the whole batch can name them. SQLite: the writer holds
-/// the database's write lock from `BEGIN IMMEDIATE`, so the next ids are free.
-/// PostgreSQL: drawn from the table's own sequence.
-async fn reserve_order_ids(tx: &mut Tx, backend: Backend, n: usize) -> Result<Vec<i64>> {
-    if n == 0 {
-        return Ok(Vec::new());
+/// Inserts the batch's orders and gives each placed sale its order id, so that the
+/// lines, movements and payments of the whole batch can name them. PostgreSQL: ids
+/// drawn from the table's sequence first, then written. SQLite: the writer holds the
+/// write lock from `BEGIN IMMEDIATE`, so the rows of one multi-row insert take the next
+/// ids in the order they are listed; `RETURNING` gives them back (in no promised
+/// order, hence sorted), and anything but a run of consecutive ids is refused.
+async fn insert_orders(tx: &mut Tx, backend: Backend, placed: &mut [PlacedSale<'_>]) -> Result<()> {
+    if placed.is_empty() {
+        return Ok(());
     }
-    Ok(match backend {
-        Backend::Sqlite => {
-            let max: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) AS id FROM orders")
-                .fetch_one(&mut **tx)
-                .await?
-                .get("id");
-            (1..=n as i64).map(|k| max + k).collect()
+    match backend {
+        Backend::Postgres => {
+            let ids: Vec<i64> = sqlx::query(
+                "SELECT nextval(pg_get_serial_sequence('orders', 'id')) AS id FROM generate_series(1, $1) ORDER BY 1",
+            )
+            .bind(placed.len() as i64)
+            .fetch_all(&mut **tx)
+            .await?
+            .iter()
+            .map(|r| r.get::<i64, _>("id"))
+            .collect();
+            for (p, id) in placed.iter_mut().zip(ids) {
+                p.id = id;
+            }
+            insert_orders_with_ids(tx, placed).await
         }
-        Backend::Postgres => sqlx::query(
-            "SELECT nextval(pg_get_serial_sequence('orders', 'id')) AS id FROM generate_series(1, $1) ORDER BY 1",
-        )
-        .bind(n as i64)
-        .fetch_all(&mut **tx)
-        .await?
-        .iter()
-        .map(|r| r.get::<i64, _>("id"))
-        .collect(),
-    })
+        Backend::Sqlite => {
+            for chunk in placed.chunks_mut(ORDERS_PER_INSERT_MAX) {
+                let sql = format!(
+                    "INSERT INTO orders ({ORDER_COLUMNS}) VALUES {} RETURNING id",
+                    order_values(chunk.len(), 0)
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(positional(tx, sql)));
+                for p in chunk.iter() {
+                    q = p.bind_order(q);
+                }
+                let mut ids: Vec<i64> = q.fetch_all(&mut **tx).await?.iter().map(|r| r.get("id")).collect();
+                ids.sort_unstable();
+                let consecutive = ids.windows(2).all(|w| w[1] == w[0] + 1);
+                if ids.len() != chunk.len() || !consecutive {
+                    return Err(StoreError::State("order ids were not handed out in order"));
+                }
+                for (p, id) in chunk.iter_mut().zip(ids) {
+                    p.id = id;
+                }
+            }
+            Ok(())
+        }
+    }
 }
+
+/// Orders per multi-row insert (18 parameters each).
+const ORDERS_PER_INSERT_MAX: usize = 1_000;
 
 /// Takes what the batch allocated from every lot of one location in one statement,
 /// each lot only if it still holds what was read (compare-and-set) and the units stay
