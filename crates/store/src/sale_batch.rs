@@ -4,18 +4,20 @@
 //! update per lot, the order, its lines, movements, payments, the key), and on SQLite
 //! every statement is a round trip to the database thread: 0.5 ms a sale, which capped
 //! a store near 1,300 sales/s whatever the disk did. Here a batch reads the lots of all
-//! its sales at once, allocates them by FEFO in memory, sale by sale in arrival order,
-//! and writes each table with one multi-row statement: the orders (with ids reserved
-//! up front), one compare-and-set update of every lot touched, the movements, lines,
-//! payments, discounts and keys. Member effects, coupons and flash-sale caps still go
-//! sale by sale, since each reads the member's or the coupon's own state.
+//! its sales at once (with the location check), allocates them by FEFO in memory, sale
+//! by sale in arrival order, and writes each table with one multi-row statement: the
+//! orders (their ids from the insert on SQLite, from the sequence on PostgreSQL), one
+//! compare-and-set update of every lot touched, the members' ledgers and balances, the
+//! movements, lines, payments, discounts and keys. Redemptions, coupons and flash-sale
+//! caps still go sale by sale, since each reads its own state.
 //!
 //! The answer is the one the sale-by-sale path would give. Whatever this path cannot
-//! settle by itself (two sales with one key, a QR payment already used, stock that
-//! changed under the batch on PostgreSQL, any database error) rolls the batch back to
-//! its savepoint and hands it to the sale-by-sale path, which decides each case as
-//! before. A sale refused for its money side (points short, a coupon used meanwhile)
-//! is set aside and the batch written again without it, so its units go to the others.
+//! settle by itself (two sales with one key, a key or a QR payment used before, stock
+//! or a balance that changed under the batch on PostgreSQL, any database error) rolls
+//! the batch's transaction back and hands the batch to the sale-by-sale path, which
+//! decides each case as before. A sale refused for its money side (stored value short,
+//! points short, a coupon used meanwhile) is set aside and the batch written again
+//! without it, so its units go to the others.
 
 use crate::db::{Backend, Store, Tx, opt_i64};
 use crate::error::{Result, StoreError};
