@@ -577,7 +577,7 @@ impl App {
                     qty,
                 });
             }
-            let shift = self.store.current_shift(actor.org, actor.staff).await?.map(|s| s.id);
+            let shift = self.store.open_shift_id(actor.org, actor.staff).await?;
             let lines: Vec<SaleLine> = cart
                 .iter()
                 .zip(&priced.lines)
@@ -750,7 +750,7 @@ impl App {
             .iter()
             .map(|&(line_no, qty)| linli_store::RefundLineRequest { line_no, qty })
             .collect();
-        let shift = self.store.current_shift(actor.org, actor.staff).await?.map(|s| s.id);
+        let shift = self.store.open_shift_id(actor.org, actor.staff).await?;
         self.store
             .refund_sale(actor.org, order, &lines, Some(actor.staff), shift, &reason, self.now())
             .await

@@ -35,6 +35,8 @@ pub(crate) struct Caches {
     pub(crate) promotions: crate::cache::OrgCache<crate::offers::PromotionsCopy>,
     /// Signed-in sessions by token hash; any session or staff change drops them all.
     pub(crate) sessions: crate::cache::Copies<String, crate::staff::SessionRow>,
+    /// Each cashier's open shift id (`None`: no shift open).
+    pub(crate) open_shifts: crate::cache::Copies<(linli_domain::ids::OrgId, linli_domain::ids::StaffId), Option<i64>>,
 }
 
 pub(crate) type Tx = Transaction<'static, Any>;

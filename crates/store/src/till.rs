@@ -313,7 +313,25 @@ impl Store {
             .fetch_one(&self.pool)
             .await
             .map_err(|e| crate::StoreError::unique(e, &["shift"]))?;
+        self.caches.open_shifts.drop_key(&(org, staff));
         Ok(shift_row(&row))
+    }
+
+    /// The id of the cashier's open shift, which every sale carries: a one-second copy
+    /// (`cache`), dropped when this process opens or closes a shift.
+    pub async fn open_shift_id(&self, org: OrgId, staff: StaffId) -> Result<Option<i64>> {
+        if let Some(id) = self.caches.open_shifts.get(&(org, staff)) {
+            return Ok(id);
+        }
+        let generation = self.caches.open_shifts.generation();
+        let id = sqlx::query("SELECT id FROM shifts WHERE org_id = $1 AND staff_id = $2 AND open_marker = 1")
+            .bind(org.0)
+            .bind(staff.0)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| r.get::<i64, _>("id"));
+        self.caches.open_shifts.keep((org, staff), generation, id);
+        Ok(id)
     }
 
     /// The cashier's open shift, if any.
@@ -405,6 +423,8 @@ impl Store {
             .bind(shift)
             .fetch_optional(&self.pool)
             .await?;
+        // Whose shift it was is not known here: drop every cashier's copy.
+        self.caches.open_shifts.drop_all();
         row.as_ref()
             .map(shift_row)
             .ok_or(crate::StoreError::State("the shift is already closed"))

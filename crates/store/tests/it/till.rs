@@ -362,10 +362,17 @@ pub async fn shift_counts_cash_kept_and_refunded(s: Store) {
     let o = org(&s, "a").await;
     let milk = product(&s, &o, "P1", "牛奶").await;
     stock(&s, &o, o.floor, milk, "L1", None, 10).await;
+    // The sale path's copy of the open shift follows opening and closing at once.
+    assert_eq!(s.open_shift_id(o.org, o.staff).await.unwrap(), None);
     let shift = s
         .open_shift(o.org, o.store, o.staff, "till-1", 20_000, T0)
         .await
         .unwrap();
+    assert_eq!(
+        s.open_shift_id(o.org, o.staff).await.unwrap(),
+        Some(shift.id),
+        "opened at once"
+    );
     assert!(matches!(
         s.open_shift(o.org, o.store, o.staff, "till-2", 0, T0).await,
         Err(StoreError::Conflict { .. })
@@ -404,6 +411,7 @@ pub async fn shift_counts_cash_kept_and_refunded(s: Store) {
         .unwrap();
     assert_eq!(closed.variance_fen, Some(-100));
     assert!(s.current_shift(o.org, o.staff).await.unwrap().is_none());
+    assert_eq!(s.open_shift_id(o.org, o.staff).await.unwrap(), None, "closed at once");
     assert!(matches!(
         s.close_shift(o.org, shift.id, cash, 0, 21_000, 21_000, "", T0 + 9 * HOUR)
             .await,
