@@ -25,6 +25,15 @@ pub enum AppError {
     Locked { until_ms: i64 },
     #[error("not allowed: needs {permission}")]
     Forbidden { permission: &'static str },
+    /// A request that can never succeed as sent (422) with its own code, such as an
+    /// Idempotency-Key reused for a different request (`idempotency_key_reused`).
+    #[error("{field}: {message_en}")]
+    Rejected {
+        code: &'static str,
+        field: String,
+        message_en: String,
+        message_zh: String,
+    },
     /// Conflicts with stored state (409): a taken code, a stock refusal, a state machine.
     #[error("{message_en}")]
     Conflict {
@@ -77,14 +86,16 @@ impl AppError {
             AppError::BadCredentials => "bad_credentials",
             AppError::Locked { .. } => "locked",
             AppError::Forbidden { .. } => "forbidden",
-            AppError::Conflict { code, .. } => code,
+            AppError::Conflict { code, .. } | AppError::Rejected { code, .. } => code,
             AppError::Internal(_) => "internal",
         }
     }
 
     pub fn message_en(&self) -> String {
         match self {
-            AppError::Invalid { message_en, .. } | AppError::Conflict { message_en, .. } => message_en.clone(),
+            AppError::Invalid { message_en, .. }
+            | AppError::Conflict { message_en, .. }
+            | AppError::Rejected { message_en, .. } => message_en.clone(),
             AppError::NotFound => "Not found.".into(),
             AppError::Unauthenticated => "Please sign in.".into(),
             AppError::BadCredentials => "Wrong username or password.".into(),
@@ -96,7 +107,9 @@ impl AppError {
 
     pub fn message_zh(&self) -> String {
         match self {
-            AppError::Invalid { message_zh, .. } | AppError::Conflict { message_zh, .. } => message_zh.clone(),
+            AppError::Invalid { message_zh, .. }
+            | AppError::Conflict { message_zh, .. }
+            | AppError::Rejected { message_zh, .. } => message_zh.clone(),
             AppError::NotFound => "未找到。".into(),
             AppError::Unauthenticated => "请先登录。".into(),
             AppError::BadCredentials => "用户名或密码错误。".into(),
@@ -108,7 +121,7 @@ impl AppError {
 
     pub fn field(&self) -> Option<&str> {
         match self {
-            AppError::Invalid { field, .. } => Some(field),
+            AppError::Invalid { field, .. } | AppError::Rejected { field, .. } => Some(field),
             AppError::Conflict { field, .. } => field.as_deref(),
             _ => None,
         }

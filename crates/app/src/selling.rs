@@ -174,11 +174,23 @@ fn sale_refusal(e: linli_store::StoreError) -> AppError {
         linli_store::StoreError::Stock(s) => AppError::stock(s, "lines"),
         linli_store::StoreError::NotFound => AppError::invalid("location_id", "no such location", "库位不存在"),
         linli_store::StoreError::Refused {
-            code: "idempotency_key_reused" | "invalid",
+            code: "invalid",
             field,
             en,
             zh,
         } => AppError::Invalid {
+            field: field.to_string(),
+            message_en: en,
+            message_zh: zh,
+        },
+        // The same code as the Idempotency-Key layer answers on every other endpoint.
+        linli_store::StoreError::Refused {
+            code: code @ "idempotency_key_reused",
+            field,
+            en,
+            zh,
+        } => AppError::Rejected {
+            code,
             field: field.to_string(),
             message_en: en,
             message_zh: zh,

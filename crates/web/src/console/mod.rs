@@ -439,7 +439,7 @@ pub fn app_error(c: &Ctx, e: AppError) -> Fail {
     let (status, title) = match &e {
         AppError::NotFound => (StatusCode::NOT_FOUND, "error.not_found"),
         AppError::Forbidden { .. } => (StatusCode::FORBIDDEN, "error.forbidden"),
-        AppError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "error.invalid"),
+        AppError::Invalid { .. } | AppError::Rejected { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "error.invalid"),
         AppError::Conflict { .. } => (StatusCode::CONFLICT, "error.conflict"),
         AppError::Unauthenticated => return see_other("/login").into(),
         AppError::BadCredentials => (StatusCode::UNAUTHORIZED, "error.invalid"),

@@ -158,6 +158,10 @@ async fn a_key_reused_for_another_sale_is_422(t: TestApp) {
         (status, error_of(&body).1.as_deref()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("Idempotency-Key"))
     );
+    assert_eq!(
+        body["error"]["code"], "idempotency_key_reused",
+        "the code every other endpoint gives"
+    );
     assert_eq!(on_hand(&t, &cashier, milk).await, 9);
 }
 
