@@ -187,11 +187,20 @@ async fn write_round(
         outcomes[i] = Ok(p.id);
     }
     // Earned points and stored value spent from the members' cached balances, all at
-    // once; redemptions, coupons and flash sales sale by sale below.
+    // once; redemptions, coupons and flash sales sale by sale below, in arrival order.
+    // A member with a sale of the second kind in the batch has all of theirs written
+    // sale by sale, so that their sales meet their balance in the order they came.
+    let slow_members: HashSet<i64> = placed
+        .iter()
+        .filter(|p| p.sale.has_money_side() && !member_effects_only(p.sale))
+        .filter_map(|p| p.sale.member.map(|m| m.0))
+        .collect();
+    let quick_sale =
+        |p: &PlacedSale| member_effects_only(p.sale) && p.sale.member.is_some_and(|m| !slow_members.contains(&m.0));
     let quick: Vec<(usize, &PlacedSale)> = placed
         .iter()
         .zip(&index)
-        .filter(|(p, _)| member_effects_only(p.sale))
+        .filter(|(p, _)| quick_sale(p))
         .map(|(p, &i)| (i, p))
         .collect();
     match member_effects(tx, &quick).await {
@@ -204,7 +213,7 @@ async fn write_round(
         }
     }
     for (p, &i) in placed.iter().zip(&index) {
-        if p.sale.has_money_side() && !member_effects_only(p.sale) {
+        if p.sale.has_money_side() && !quick_sale(p) {
             match apply_money_side(tx, p.org, OrderId(p.id), p.sale).await {
                 Ok(()) => {}
                 Err(e) if is_refusal(&e) => return Ok(Round::SetAside(i, e)),

@@ -12,6 +12,7 @@ on_both_backends!(sale_batch:
     one_key_twice_in_a_batch_records_one_sale,
     a_key_used_before_the_batch_answers_its_order,
     member_awards_and_stored_value_in_a_batch_match_sale_by_sale,
+    a_members_sales_meet_their_balance_in_arrival_order,
 );
 
 fn sale(o: &Org, lines: &[(ProductId, i64)]) -> NewSale {
@@ -411,4 +412,48 @@ pub async fn member_awards_and_stored_value_in_a_batch_match_sale_by_sale(s: Sto
     );
     assert_eq!(traces[0].2, 94);
     assert_eq!(s.sale_batch_fallbacks(), 0, "the batch path wrote the members' effects");
+}
+
+/// A member's redemption (written sale by sale) ahead of their plain stored-value spend
+/// (which the batch could write at once) in one batch: the first to come is paid first,
+/// as one at a time would have it.
+pub async fn a_members_sales_meet_their_balance_in_arrival_order(s: Store) {
+    let o = org(&s, "a").await;
+    let milk = product(&s, &o, "P1", "牛奶").await;
+    stock(&s, &o, o.floor, milk, "L", None, 10).await;
+    let m = new_member(&s, &o, "13800000009").await;
+    s.top_up(o.org, m, 500, "cash", None, T0).await.unwrap();
+    s.adjust_points(o.org, m, 100, "开卡礼", None, T0).await.unwrap();
+    let paying = |redeem_points: i64, stored_value_fen: i64| {
+        let mut x = sale(&o, &[(milk, 1)]);
+        x.member = Some(m);
+        x.details.member_effects = Some(SaleMemberEffects {
+            member: m,
+            redeem_points,
+            stored_value_fen,
+            earn_points: 0,
+            earn_expires_at: T0 + 1000 * HOUR,
+        });
+        x
+    };
+    let results = s
+        .record_sales(o.org, &[paying(100, 400), paying(0, 300)])
+        .await
+        .unwrap();
+    assert!(matches!(results[0], Ok(Recorded::New(_))), "{:?}", results[0]);
+    assert!(
+        matches!(
+            results[1],
+            Err(StoreError::Refused {
+                code: "stored_value_short",
+                ..
+            })
+        ),
+        "{:?}",
+        results[1]
+    );
+    let b = s.member_balance(o.org, m).await.unwrap();
+    assert_eq!((b.points, b.principal_fen + b.bonus_fen), (0, 100));
+    assert!(s.loyalty_mismatches(o.org).await.unwrap().is_empty());
+    assert_eq!(s.sale_batch_fallbacks(), 0);
 }
