@@ -96,6 +96,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_hot_balances.sql"),
         postgres: include_str!("../migrations/postgres/0007_hot_balances.sql"),
     },
+    Migration {
+        version: 8,
+        name: "lean_sale_keys",
+        sqlite: include_str!("../migrations/sqlite/0008_lean_sale_keys.sql"),
+        postgres: include_str!("../migrations/postgres/0008_lean_sale_keys.sql"),
+    },
 ];
 
 impl Store {
