@@ -797,6 +797,13 @@ pub async fn sessions_expire_and_end_on_password_change(s: Store) {
         s.session("tok-b", T0 + 1).await.unwrap().is_some(),
         "the current one stays"
     );
+    // Signing out ends a session at once, though the sale path keeps a copy of it.
+    s.create_session(&staff, "tok-c", "api", "csrf", T0, T0 + HOUR)
+        .await
+        .unwrap();
+    assert!(s.session("tok-c", T0 + 1).await.unwrap().is_some());
+    s.delete_session("tok-c").await.unwrap();
+    assert!(s.session("tok-c", T0 + 1).await.unwrap().is_none(), "signed out");
     s.update_staff(o.org, o.staff, None, Some(false), StaffId(o.staff.0), T0)
         .await
         .unwrap();
