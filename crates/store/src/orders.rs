@@ -7,7 +7,7 @@
 
 use crate::db::{Store, Tx, opt_i64};
 use crate::error::{Result, StoreError};
-use crate::stock::{ALLOCATION_RETRIES_MAX, LotRow, check_location, lot_row};
+use crate::stock::{ALLOCATION_RETRIES_MAX, LotRow, lot_row};
 use linli_domain::ids::{LocationId, MemberId, OrderId, OrgId, ProductId, StaffId, StoreId};
 use linli_domain::stock::{self, LotStock, MovementKind};
 use sqlx::Row;
@@ -137,43 +137,130 @@ pub(crate) fn values_placeholders(rows: usize, cols: usize) -> String {
     out
 }
 
-/// One lot's sellable units as read for a sale.
-struct FreeLot {
-    stock: LotStock,
-    lot: LotRow,
+/// One lot of a location as a sale (or a batch of them) sees it while allocating.
+pub(crate) struct BatchLot {
+    pub(crate) lot: LotRow,
+    pub(crate) on_hand: i64,
+    pub(crate) free: i64,
+    /// `on_hand` as read, for the compare-and-set.
+    pub(crate) read_on_hand: i64,
+    pub(crate) taken: i64,
 }
 
-/// Reads the sellable (unreserved) units of the given products at a location, one query.
-async fn free_lots(tx: &mut Tx, org: OrgId, location: LocationId, products: &[ProductId]) -> Result<Vec<FreeLot>> {
-    let list: Vec<String> = (0..products.len()).map(|i| format!("${}", i + 3)).collect();
+/// The lots of `products` at a location with units free of reservations, for
+/// allocation and the compare-and-set that follows it; `None` when the organisation has
+/// no such location. One read for both.
+pub(crate) async fn read_lots(
+    tx: &mut Tx,
+    org: OrgId,
+    location: LocationId,
+    products: &[ProductId],
+) -> Result<Option<Vec<BatchLot>>> {
+    let list: Vec<String> = (1..=products.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
-        "SELECT l.id, l.product_id, l.lot_code, l.expires_at, l.received_at, l.supplier_id, \
-         b.qty_on_hand - b.qty_reserved AS qty_free FROM stock_balances b JOIN lots l ON l.id = b.lot_id \
-         WHERE b.org_id = $1 AND b.location_id = $2 AND b.product_id IN ({}) AND b.qty_on_hand > b.qty_reserved",
-        list.join(", ")
+        "SELECT l.id, l.product_id, l.lot_code, l.expires_at, l.received_at, l.supplier_id, b.qty_on_hand, \
+         b.qty_on_hand - b.qty_reserved AS qty_free FROM locations loc \
+         LEFT JOIN stock_balances b ON b.location_id = loc.id AND b.org_id = loc.org_id AND b.product_id IN ({}) \
+         AND b.qty_on_hand > b.qty_reserved LEFT JOIN lots l ON l.id = b.lot_id \
+         WHERE loc.org_id = ${} AND loc.id = ${}",
+        list.join(", "),
+        products.len() + 1,
+        products.len() + 2,
     );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
-        .bind(org.0)
-        .bind(location.0);
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(positional(tx, sql)));
     for p in products {
         q = q.bind(p.0);
     }
-    let rows = q.fetch_all(&mut **tx).await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let lot = lot_row(r);
-            FreeLot {
-                stock: LotStock {
-                    lot: lot.id,
-                    expires_at_ms: lot.expires_at,
-                    received_at_ms: lot.received_at,
-                    qty_on_hand: r.get("qty_free"),
-                },
-                lot,
+    let rows = q.bind(org.0).bind(location.0).fetch_all(&mut **tx).await?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(
+        rows.iter()
+            // The location's own row when none of the products is in stock there.
+            .filter(|r| opt_i64(r, "id").is_some())
+            .map(|r| {
+                let on_hand: i64 = r.get("qty_on_hand");
+                BatchLot {
+                    lot: lot_row(r),
+                    on_hand,
+                    free: r.get("qty_free"),
+                    read_on_hand: on_hand,
+                    taken: 0,
+                }
+            })
+            .collect(),
+    ))
+}
+
+/// Takes a sale's lines from the lots in memory by FEFO, lines in product order as the
+/// sale-by-sale path does. An offline sale takes what there is and reports the rest as
+/// shortfalls; any other sale short of stock is refused whole and takes nothing.
+pub(crate) fn allocate(lots: &mut [BatchLot], sale: &NewSale) -> Result<Allocation> {
+    let offline = sale.details.offline_till.is_some();
+    let mut order: Vec<usize> = (0..sale.lines.len()).collect();
+    order.sort_by_key(|&i| (sale.lines[i].product, i));
+    let mut taken: Vec<Taken> = Vec::new();
+    let mut short = Vec::new();
+    let give_back = |lots: &mut [BatchLot], taken: &[Taken]| {
+        for t in taken {
+            let l = lots
+                .iter_mut()
+                .find(|l| l.lot.id == t.lot.id)
+                .expect("taken from these lots");
+            l.on_hand += t.qty;
+            l.free += t.qty;
+            l.taken -= t.qty;
+        }
+    };
+    for i in order {
+        let line = &sale.lines[i];
+        let stocks: Vec<LotStock> = lots
+            .iter()
+            .filter(|l| l.lot.product_id == line.product && l.free > 0)
+            .map(|l| LotStock {
+                lot: l.lot.id,
+                expires_at_ms: l.lot.expires_at,
+                received_at_ms: l.lot.received_at,
+                qty_on_hand: l.free,
+            })
+            .collect();
+        let sellable: i64 = stocks
+            .iter()
+            .filter(|s| s.is_sellable(sale.at))
+            .map(|s| s.qty_on_hand)
+            .sum();
+        let want = if offline { line.qty.min(sellable) } else { line.qty };
+        if want < line.qty {
+            short.push((line.product, line.qty - want));
+        }
+        if want == 0 {
+            continue;
+        }
+        let takes = match stock::fefo_allocate(&stocks, want, sale.at) {
+            Ok(t) => t,
+            Err(e) => {
+                give_back(lots, &taken);
+                return Err(StoreError::Stock(e));
             }
-        })
-        .collect())
+        };
+        for t in takes {
+            let l = lots
+                .iter_mut()
+                .find(|l| l.lot.id == t.lot)
+                .expect("FEFO takes only lots it was given");
+            l.on_hand -= t.qty;
+            l.free -= t.qty;
+            l.taken += t.qty;
+            taken.push(Taken {
+                line_no: i,
+                lot: l.lot.clone(),
+                qty: t.qty,
+                balance_after: l.on_hand,
+            });
+        }
+    }
+    Ok((taken, short))
 }
 
 /// A sale's stock: the lots taken, and the units an offline sale could not find.
@@ -190,75 +277,42 @@ pub(crate) struct Taken {
     pub(crate) balance_after: i64,
 }
 
-/// Takes every line's units by FEFO with one read of the lots and one conditional
-/// update per lot touched. Lines are served in product order, so two tills never lock
-/// the same rows in opposite orders. Offline sales take what there is and report the
-/// rest as shortfalls; online sales are refused whole.
-async fn take_lines(tx: &mut Tx, org: OrgId, sale: &NewSale, offline: bool) -> Result<Allocation> {
+/// Takes every line's units by FEFO with one read of the lots (`allocate`, as the batch
+/// path does) and one conditional update per lot taken, in product order so that two
+/// tills never lock the same rows in opposite orders. Offline sales take what there is
+/// and report the rest as shortfalls; online sales are refused whole. A location of
+/// another organisation is `NotFound`.
+async fn take_lines(tx: &mut Tx, org: OrgId, sale: &NewSale) -> Result<Allocation> {
     let mut products: Vec<ProductId> = sale.lines.iter().map(|l| l.product).collect();
     products.sort();
     products.dedup();
-    let mut order: Vec<usize> = (0..sale.lines.len()).collect();
-    order.sort_by_key(|&i| (sale.lines[i].product, i));
     for _ in 0..ALLOCATION_RETRIES_MAX {
-        let mut lots = free_lots(tx, org, sale.location, &products).await?;
-        let mut taken: Vec<Taken> = Vec::new();
-        let mut short: Vec<(ProductId, i64)> = Vec::new();
-        let mut lost_race = false;
-        'lines: for &i in &order {
-            let line = &sale.lines[i];
-            let stocks: Vec<LotStock> = lots
-                .iter()
-                .filter(|f| f.lot.product_id == line.product && f.stock.qty_on_hand > 0)
-                .map(|f| f.stock.clone())
-                .collect();
-            let sellable: i64 = stocks
-                .iter()
-                .filter(|s| s.is_sellable(sale.at))
-                .map(|s| s.qty_on_hand)
-                .sum();
-            let want = if offline { line.qty.min(sellable) } else { line.qty };
-            if want < line.qty {
-                short.push((line.product, line.qty - want));
-            }
-            if want == 0 {
-                continue;
-            }
-            let takes = stock::fefo_allocate(&stocks, want, sale.at).map_err(StoreError::Stock)?;
-            for t in takes {
-                let row = sqlx::query(
-                    "UPDATE stock_balances SET qty_on_hand = qty_on_hand - $1 WHERE org_id = $2 AND location_id = $3 \
-                     AND lot_id = $4 AND qty_on_hand - qty_reserved >= $1 RETURNING qty_on_hand",
-                )
-                .bind(t.qty)
-                .bind(org.0)
-                .bind(sale.location.0)
-                .bind(t.lot.0)
-                .fetch_optional(&mut **tx)
-                .await?;
-                let Some(row) = row else {
-                    lost_race = true;
-                    break 'lines;
-                };
-                let free = lots
-                    .iter_mut()
-                    .find(|f| f.lot.id == t.lot)
-                    .expect("FEFO takes only lots it was given");
-                free.stock.qty_on_hand -= t.qty;
-                taken.push(Taken {
-                    line_no: i,
-                    lot: free.lot.clone(),
-                    qty: t.qty,
-                    balance_after: row.get("qty_on_hand"),
-                });
-            }
+        let mut lots = read_lots(tx, org, sale.location, &products)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let (mut taken, short) = allocate(&mut lots, sale)?;
+        let mut done = 0;
+        for t in taken.iter_mut() {
+            let row = sqlx::query(
+                "UPDATE stock_balances SET qty_on_hand = qty_on_hand - $1 WHERE org_id = $2 AND location_id = $3 \
+                 AND lot_id = $4 AND qty_on_hand - qty_reserved >= $1 RETURNING qty_on_hand",
+            )
+            .bind(t.qty)
+            .bind(org.0)
+            .bind(sale.location.0)
+            .bind(t.lot.id.0)
+            .fetch_optional(&mut **tx)
+            .await?;
+            let Some(row) = row else { break };
+            t.balance_after = row.get("qty_on_hand");
+            done += 1;
         }
-        if !lost_race {
+        if done == taken.len() {
             return Ok((taken, short));
         }
         // Another transaction took units since we read them (PostgreSQL): give back what
         // this attempt took and read again.
-        for t in &taken {
+        for t in &taken[..done] {
             sqlx::query(
                 "UPDATE stock_balances SET qty_on_hand = qty_on_hand + $1 WHERE location_id = $2 AND lot_id = $3",
             )
@@ -603,8 +657,7 @@ impl NewSale {
 
 async fn record_sale_in(tx: &mut Tx, org: OrgId, sale: &NewSale) -> Result<OrderId> {
     assert!(sale.lines.len() <= SALE_LINES_MAX, "the app bounds sale lines");
-    let offline = sale.details.offline_till.is_some();
-    let (taken, short) = take_lines(tx, org, sale, offline).await?;
+    let (taken, short) = take_lines(tx, org, sale).await?;
     let mut placed = PlacedSale {
         org,
         id: 0,
@@ -702,7 +755,6 @@ async fn record_one(tx: &mut Tx, org: OrgId, sale: &NewSale) -> Result<Result<Re
 async fn record_one_attempt(tx: &mut Tx, org: OrgId, sale: &NewSale) -> Result<Result<Recorded>> {
     sqlx::raw_sql("SAVEPOINT sale").execute(&mut **tx).await?;
     let recorded = async {
-        check_location(tx, org, sale.location).await?;
         let id = record_sale_in(tx, org, sale).await?;
         if let Some(key) = &sale.details.key {
             let claimed = sqlx::query(

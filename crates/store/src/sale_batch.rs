@@ -23,13 +23,11 @@ use crate::db::{Backend, Store, Tx, opt_i64};
 use crate::error::{Result, StoreError};
 use crate::loyalty::stored_value_refused;
 use crate::orders::{
-    Allocation, NewSale, ORDER_COLUMNS, PlacedSale, Recorded, SALE_LINES_MAX, Taken, apply_money_side, insert_many,
-    insert_orders_with_ids, insert_sale_rows, key_refusal, key_state, order_values, positional,
+    Allocation, BatchLot, NewSale, ORDER_COLUMNS, PlacedSale, Recorded, SALE_LINES_MAX, allocate, apply_money_side,
+    insert_many, insert_orders_with_ids, insert_sale_rows, key_refusal, key_state, order_values, positional, read_lots,
 };
-use crate::stock::{LotRow, lot_row};
 use linli_domain::ids::{LocationId, OrderId, OrgId, ProductId};
 use linli_domain::loyalty::{POINTS_ENTRY_MAX, StoredValueBook};
-use linli_domain::stock::{self, LotStock};
 use sqlx::Row;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
@@ -39,16 +37,6 @@ const SET_ASIDE_ROUNDS_MAX: usize = 4;
 
 /// Lots per compare-and-set statement (three parameters each).
 const LOTS_PER_UPDATE_MAX: usize = 2_000;
-
-/// One lot of a location as the batch sees it while allocating.
-struct BatchLot {
-    lot: LotRow,
-    on_hand: i64,
-    free: i64,
-    /// `on_hand` as read, for the compare-and-set.
-    read_on_hand: i64,
-    taken: i64,
-}
 
 /// What one round decided.
 enum Round {
@@ -526,122 +514,6 @@ async fn read_balances(tx: &mut Tx, members: &BTreeSet<i64>) -> Result<BTreeMap<
             )
         })
         .collect())
-}
-
-/// The lots of `products` at a location with units free of reservations, for
-/// allocation and the compare-and-set that follows it; `None` when the organisation has
-/// no such location. One read for both.
-async fn read_lots(
-    tx: &mut Tx,
-    org: OrgId,
-    location: LocationId,
-    products: &[ProductId],
-) -> Result<Option<Vec<BatchLot>>> {
-    let list: Vec<String> = (1..=products.len()).map(|i| format!("${i}")).collect();
-    let sql = format!(
-        "SELECT l.id, l.product_id, l.lot_code, l.expires_at, l.received_at, l.supplier_id, b.qty_on_hand, \
-         b.qty_on_hand - b.qty_reserved AS qty_free FROM locations loc \
-         LEFT JOIN stock_balances b ON b.location_id = loc.id AND b.org_id = loc.org_id AND b.product_id IN ({}) \
-         AND b.qty_on_hand > b.qty_reserved LEFT JOIN lots l ON l.id = b.lot_id \
-         WHERE loc.org_id = ${} AND loc.id = ${}",
-        list.join(", "),
-        products.len() + 1,
-        products.len() + 2,
-    );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(positional(tx, sql)));
-    for p in products {
-        q = q.bind(p.0);
-    }
-    let rows = q.bind(org.0).bind(location.0).fetch_all(&mut **tx).await?;
-    if rows.is_empty() {
-        return Ok(None);
-    }
-    Ok(Some(
-        rows.iter()
-            // The location's own row when none of the products is in stock there.
-            .filter(|r| opt_i64(r, "id").is_some())
-            .map(|r| {
-                let on_hand: i64 = r.get("qty_on_hand");
-                BatchLot {
-                    lot: lot_row(r),
-                    on_hand,
-                    free: r.get("qty_free"),
-                    read_on_hand: on_hand,
-                    taken: 0,
-                }
-            })
-            .collect(),
-    ))
-}
-
-/// Takes a sale's lines from the lots in memory by FEFO, lines in product order as the
-/// sale-by-sale path does. An offline sale takes what there is and reports the rest as
-/// shortfalls; any other sale short of stock is refused whole and takes nothing.
-fn allocate(lots: &mut [BatchLot], sale: &NewSale) -> Result<Allocation> {
-    let offline = sale.details.offline_till.is_some();
-    let mut order: Vec<usize> = (0..sale.lines.len()).collect();
-    order.sort_by_key(|&i| (sale.lines[i].product, i));
-    let mut taken: Vec<Taken> = Vec::new();
-    let mut short = Vec::new();
-    let give_back = |lots: &mut [BatchLot], taken: &[Taken]| {
-        for t in taken {
-            let l = lots
-                .iter_mut()
-                .find(|l| l.lot.id == t.lot.id)
-                .expect("taken from these lots");
-            l.on_hand += t.qty;
-            l.free += t.qty;
-            l.taken -= t.qty;
-        }
-    };
-    for i in order {
-        let line = &sale.lines[i];
-        let stocks: Vec<LotStock> = lots
-            .iter()
-            .filter(|l| l.lot.product_id == line.product && l.free > 0)
-            .map(|l| LotStock {
-                lot: l.lot.id,
-                expires_at_ms: l.lot.expires_at,
-                received_at_ms: l.lot.received_at,
-                qty_on_hand: l.free,
-            })
-            .collect();
-        let sellable: i64 = stocks
-            .iter()
-            .filter(|s| s.is_sellable(sale.at))
-            .map(|s| s.qty_on_hand)
-            .sum();
-        let want = if offline { line.qty.min(sellable) } else { line.qty };
-        if want < line.qty {
-            short.push((line.product, line.qty - want));
-        }
-        if want == 0 {
-            continue;
-        }
-        let takes = match stock::fefo_allocate(&stocks, want, sale.at) {
-            Ok(t) => t,
-            Err(e) => {
-                give_back(lots, &taken);
-                return Err(StoreError::Stock(e));
-            }
-        };
-        for t in takes {
-            let l = lots
-                .iter_mut()
-                .find(|l| l.lot.id == t.lot)
-                .expect("FEFO takes only lots it was given");
-            l.on_hand -= t.qty;
-            l.free -= t.qty;
-            l.taken += t.qty;
-            taken.push(Taken {
-                line_no: i,
-                lot: l.lot.clone(),
-                qty: t.qty,
-                balance_after: l.on_hand,
-            });
-        }
-    }
-    Ok((taken, short))
 }
 
 /// Inserts the batch's orders and gives each placed sale its order id, so that the
