@@ -4,7 +4,7 @@
 //! sale itself is `POST /api/v1/sales`. Every call needs a staff session with the sell
 //! permission (the kiosk is a device signed in with a cashier's account).
 
-use super::{Errors, JsonOut, R};
+use super::{Errors, JsonOut, R, simulated_approval};
 use crate::extract::{Auth, Json, client_ip};
 use crate::{ApiError, AppState};
 use axum::extract::{Path, State};
@@ -368,17 +368,7 @@ async fn simulate_payment(
     Path(payment_ref): Path<String>,
     Json(i): Json<KioskSimulateRequest>,
 ) -> R<JsonOut<KioskPayment>> {
-    let approve = match i.outcome.trim() {
-        "approve" => true,
-        "decline" => false,
-        _ => {
-            return Err(ApiError::invalid(
-                "outcome",
-                "outcome must be approve or decline",
-                "outcome 须为 approve（支付成功）或 decline（支付失败）",
-            ));
-        }
-    };
+    let approve = simulated_approval(&i.outcome)?;
     let v = s.app.kiosk_simulate_payment(&a.actor, &payment_ref, approve).await?;
     Ok(axum::Json(v.into()))
 }

@@ -162,6 +162,19 @@ pub fn router() -> (axum::Router<AppState>, OpenApi) {
     (router, doc)
 }
 
+/// The payment simulator's `outcome`: `approve` or `decline` (kiosk and shop payments).
+fn simulated_approval(outcome: &str) -> R<bool> {
+    match outcome.trim() {
+        "approve" => Ok(true),
+        "decline" => Ok(false),
+        _ => Err(ApiError::invalid(
+            "outcome",
+            "outcome must be approve or decline",
+            "outcome 须为 approve（支付成功）或 decline（支付失败）",
+        )),
+    }
+}
+
 fn paging(page: Option<i64>, page_size: Option<i64>) -> R<Paging> {
     Ok(Paging::new(page, page_size)?)
 }

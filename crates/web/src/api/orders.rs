@@ -6,7 +6,7 @@
 //! id answers 404 on every resident endpoint. Staff never see a pickup code; they type
 //! the one the resident shows.
 
-use super::{Errors, JsonOut, Query, R, paging};
+use super::{Errors, JsonOut, Query, R, paging, simulated_approval};
 use crate::error::ErrorBody;
 use crate::extract::{Auth, Json, client_ip};
 use crate::resident::{Caller, ResidentAuth};
@@ -796,17 +796,7 @@ async fn simulate_payment(
     Path(intent): Path<String>,
     Json(i): Json<SimulateRequest>,
 ) -> R<JsonOut<SimulatedPayment>> {
-    let approve = match i.outcome.trim() {
-        "approve" => true,
-        "decline" => false,
-        _ => {
-            return Err(ApiError::invalid(
-                "outcome",
-                "outcome must be approve or decline",
-                "outcome 须为 approve（支付成功）或 decline（支付失败）",
-            ));
-        }
-    };
+    let approve = simulated_approval(&i.outcome)?;
     let done = s.app.simulate_payment(&c, &intent, approve).await?;
     let view = match c {
         linli_app::orders::PaymentCaller::Resident(_) => View::Resident,
