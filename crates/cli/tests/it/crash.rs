@@ -179,6 +179,9 @@ async fn acknowledged_movements_survive_kill_9_and_none_is_counted_twice() {
     assert_eq!(health.status(), 200);
 }
 
+/// Stored value each sale of the member crash test spends.
+const SALE_STORED_VALUE_FEN: i64 = 10;
+
 /// The till's stream: sales with a member paying part by stored value and earning
 /// points. After `kill -9` and a restart, replaying every key (acknowledged or not)
 /// leaves exactly one sale per key, and the member's balances equal what those sales did.
@@ -236,7 +239,7 @@ async fn acknowledged_sales_with_points_and_stored_value_survive_kill_9_once() {
     let member_id = member["id"].as_i64().expect("a member");
     let r = post(
         &format!("/api/v1/members/{member_id}/top-ups"),
-        json!({"paid_fen": 100000, "tender": "cash"}),
+        json!({"paid_fen": 400_000, "tender": "cash"}),
     )
     .await
     .unwrap();
@@ -261,10 +264,11 @@ async fn acknowledged_sales_with_points_and_stored_value_survive_kill_9_once() {
     };
     let (points_before, stored_before) = balances(base.clone(), token.clone()).await;
     assert_eq!(points_before, 0);
-    // Each sale: 2 bottles (¥10, less the tier's discount once the member rises), ¥1 from
-    // stored value and ¥9 cash (change given): 10 points or more.
+    // Each sale: 2 bottles (¥10, less the tier's discount once the member rises), ¥0.10
+    // from stored value and ¥9.90 cash (change given): 10 points or more. The card
+    // (¥4,000 + bonus) lasts for 40,000 sales, far more than two seconds of selling.
     let sale = json!({"location_id": location_id, "lines": [{"product_id": product_id, "qty": 2}], "member_id": member_id,
-        "payments": [{"tender": "stored_value", "amount_fen": 100}, {"tender": "cash", "amount_fen": 900}]});
+        "payments": [{"tender": "stored_value", "amount_fen": SALE_STORED_VALUE_FEN}, {"tender": "cash", "amount_fen": 990}]});
     let stop = Arc::new(AtomicBool::new(false));
     let mut tills = Vec::new();
     for w in 0..4 {
@@ -345,7 +349,11 @@ async fn acknowledged_sales_with_points_and_stored_value_survive_kill_9_once() {
     let (points, stored) = balances(base.clone(), token.clone()).await;
     assert!(earned >= 10 * n, "every sale earned its points");
     assert_eq!(points, earned, "points: once per sale");
-    assert_eq!(stored, stored_before - 100 * n, "stored value: once per sale");
+    assert_eq!(
+        stored,
+        stored_before - SALE_STORED_VALUE_FEN * n,
+        "stored value: once per sale"
+    );
     let stock: Value = client
         .get(format!("{base}/api/v1/stock?product_id={product_id}"))
         .bearer_auth(&token)
