@@ -27,6 +27,9 @@ pub struct Store {
     pub(crate) batch_fallbacks: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// Copies of the rules every sale reads (`cache`).
     pub(crate) caches: std::sync::Arc<Caches>,
+    /// Order ids drawn ahead from PostgreSQL's sequence for the sale batches, so that a
+    /// batch need not ask for its own (`sale_batch`).
+    pub(crate) order_ids: std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<i64>>>,
 }
 
 #[derive(Debug, Default)]
@@ -101,6 +104,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "lean_sale_keys",
         sqlite: include_str!("../migrations/sqlite/0008_lean_sale_keys.sql"),
         postgres: include_str!("../migrations/postgres/0008_lean_sale_keys.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "order_indexes",
+        sqlite: include_str!("../migrations/sqlite/0009_order_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0009_order_indexes.sql"),
     },
 ];
 
@@ -187,6 +196,7 @@ impl Store {
             backend,
             batch_fallbacks: Default::default(),
             caches: Default::default(),
+            order_ids: Default::default(),
         };
         store.migrate().await?;
         Ok(store)

@@ -30,6 +30,7 @@ mod stock;
 mod till;
 mod till_catalog;
 mod writer;
+mod writes;
 
 pub use audit::*;
 pub use catalog::*;

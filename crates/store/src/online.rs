@@ -986,7 +986,7 @@ async fn place_in(tx: &mut Tx, org: OrgId, o: &NewOnlineOrder) -> Result<std::re
          order_note, updated_at) \
          VALUES ($1, $2, $3, $4, $5, 'created', $6, $7, $8, $9, $10, 'unpaid', $11, $12, $13, $14, $15, $16, $17, $18, \
          $19, $20, $21, $22, $23, $9) \
-         ON CONFLICT (org_id, external_platform, external_id) DO NOTHING RETURNING id",
+         ON CONFLICT (org_id, external_platform, external_id) WHERE external_id IS NOT NULL DO NOTHING RETURNING id",
     )
     .bind(org.0)
     .bind(o.store.0)

@@ -8,6 +8,7 @@
 use crate::db::{Store, Tx, opt_i64};
 use crate::error::{Result, StoreError};
 use crate::stock::{ALLOCATION_RETRIES_MAX, LotRow, lot_row};
+use crate::writes::{PARAMS_PER_STATEMENT_MAX, Writes};
 use linli_domain::ids::{LocationId, MemberId, OrderId, OrgId, ProductId, StaffId, StoreId};
 use linli_domain::stock::{self, LotStock, MovementKind};
 use sqlx::Row;
@@ -151,7 +152,7 @@ pub(crate) struct BatchLot {
 /// allocation and the compare-and-set that follows it; `None` when the organisation has
 /// no such location. One read for both.
 pub(crate) async fn read_lots(
-    tx: &mut Tx,
+    conn: &mut sqlx::AnyConnection,
     org: OrgId,
     location: LocationId,
     products: &[ProductId],
@@ -167,11 +168,11 @@ pub(crate) async fn read_lots(
         products.len() + 1,
         products.len() + 2,
     );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(positional(tx, sql)));
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(positional(conn, sql)));
     for p in products {
         q = q.bind(p.0);
     }
-    let rows = q.bind(org.0).bind(location.0).fetch_all(&mut **tx).await?;
+    let rows = q.bind(org.0).bind(location.0).fetch_all(&mut *conn).await?;
     if rows.is_empty() {
         return Ok(None);
     }
@@ -337,9 +338,6 @@ pub(crate) struct PlacedSale<'a> {
 
 pub(crate) type AnyQuery = sqlx::query::Query<'static, sqlx::Any, <sqlx::Any as sqlx::Database>::Arguments>;
 
-/// Parameters in one multi-row statement: under SQLite's 32,766 and PostgreSQL's 65,535.
-const PARAMS_PER_STATEMENT_MAX: usize = 30_000;
-
 /// `sql` as the connection wants it. Written with `$1, $2, …` in the order they appear,
 /// each used once; SQLite gets plain `?` for them. SQLite looks a `$N` up by name in a
 /// list, once per parameter when it parses a statement and again when sqlx binds one,
@@ -367,28 +365,6 @@ pub(crate) fn positional(conn: &sqlx::AnyConnection, sql: String) -> String {
         }
     }
     out
-}
-
-/// `head VALUES (…), (…) tail` for `rows`, as many statements as the parameter limit
-/// needs. Returns the rows affected.
-pub(crate) async fn insert_many<T>(
-    tx: &mut Tx,
-    head: &str,
-    tail: &str,
-    cols: usize,
-    rows: &[T],
-    bind: impl Fn(AnyQuery, &T) -> AnyQuery,
-) -> Result<u64> {
-    let mut affected = 0;
-    for chunk in rows.chunks((PARAMS_PER_STATEMENT_MAX / cols).max(1)) {
-        let sql = format!("{head} VALUES {}{tail}", values_placeholders(chunk.len(), cols));
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(positional(tx, sql)));
-        for row in chunk {
-            q = bind(q, row);
-        }
-        affected += q.execute(&mut **tx).await?.rows_affected();
-    }
-    Ok(affected)
 }
 
 impl PlacedSale<'_> {
@@ -481,36 +457,36 @@ pub(crate) fn order_values(rows: usize, extra: usize) -> String {
     out
 }
 
-/// Inserts orders with ids chosen beforehand (the batch path).
-pub(crate) async fn insert_orders_with_ids(tx: &mut Tx, placed: &[PlacedSale<'_>]) -> Result<()> {
+/// Inserts orders with ids chosen beforehand (the batch path on PostgreSQL).
+pub(crate) fn push_orders_with_ids<'a>(w: &mut Writes<'a>, placed: &'a [PlacedSale<'a>]) {
     for chunk in placed.chunks(PARAMS_PER_STATEMENT_MAX / (ORDER_BOUND + 1)) {
         let sql = format!(
             "INSERT INTO orders (id, {ORDER_COLUMNS}) VALUES {}",
             order_values(chunk.len(), 1)
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(positional(tx, sql)));
-        for p in chunk {
-            q = p.bind_order(q.bind(p.id));
-        }
-        q.execute(&mut **tx).await?;
+        w.push(sql, chunk.len() * (ORDER_BOUND + 1), None, move |mut q| {
+            for p in chunk {
+                q = p.bind_order(q.bind(p.id));
+            }
+            q
+        });
     }
-    Ok(())
 }
 
 /// Writes the placed sales' stock movements, order lines, payments, discounts and
 /// shortfalls, one multi-row statement per table however many sales there are.
-pub(crate) async fn insert_sale_rows(tx: &mut Tx, placed: &[PlacedSale<'_>]) -> Result<()> {
+pub(crate) fn push_sale_rows<'a>(w: &mut Writes<'a>, placed: &'a [PlacedSale<'a>]) {
     let moves: Vec<(&PlacedSale, &Taken)> = placed
         .iter()
         .flat_map(|p| p.taken.iter().map(move |t| (p, t)))
         .collect();
-    insert_many(
-        tx,
+    w.insert_many(
         "INSERT INTO stock_movements (org_id, location_id, product_id, lot_id, kind, qty_delta, balance_after, reason, \
          ref_type, ref_id, staff_id, at)",
         "",
         12,
-        &moves,
+        moves,
+        false,
         |q, (p, t)| {
             q.bind(p.org.0)
                 .bind(p.sale.location.0)
@@ -525,18 +501,17 @@ pub(crate) async fn insert_sale_rows(tx: &mut Tx, placed: &[PlacedSale<'_>]) -> 
                 .bind(p.sale.staff.map(|s| s.0))
                 .bind(p.sale.at)
         },
-    )
-    .await?;
+    );
     let lines: Vec<(&PlacedSale, LineRow)> = placed
         .iter()
         .flat_map(|p| p.line_rows().into_iter().map(move |r| (p, r)))
         .collect();
-    insert_many(
-        tx,
+    w.insert_many(
         "INSERT INTO order_lines (org_id, order_id, product_id, lot_id, qty, unit_price_fen, line_total_fen, line_no)",
         "",
         8,
-        &lines,
+        lines,
+        false,
         |q, (p, (i, lot, qty, part))| {
             let line = &p.sale.lines[*i];
             q.bind(p.org.0)
@@ -548,18 +523,17 @@ pub(crate) async fn insert_sale_rows(tx: &mut Tx, placed: &[PlacedSale<'_>]) -> 
                 .bind(*part)
                 .bind(i64::try_from(*i).expect("lines are bounded") + 1)
         },
-    )
-    .await?;
+    );
     let payments: Vec<(&PlacedSale, usize)> = placed
         .iter()
         .flat_map(|p| (0..p.sale.payments.len()).map(move |i| (p, i)))
         .collect();
-    insert_many(
-        tx,
+    w.insert_many(
         "INSERT INTO order_payments (org_id, order_id, method, amount_fen, points, provider_ref)",
         "",
         6,
-        &payments,
+        payments,
+        false,
         |q, (p, i)| {
             let pay = &p.sale.payments[*i];
             let provider_ref = p
@@ -576,30 +550,17 @@ pub(crate) async fn insert_sale_rows(tx: &mut Tx, placed: &[PlacedSale<'_>]) -> 
                 .bind(pay.points)
                 .bind(provider_ref)
         },
-    )
-    .await
-    .map_err(|e| match e {
-        StoreError::Db(e) => match StoreError::unique(e, &["provider_ref"]) {
-            StoreError::Conflict { .. } => StoreError::Refused {
-                code: "payment_used",
-                field: "payments",
-                en: "this QR payment already paid another sale".into(),
-                zh: "该扫码支付已用于另一笔销售".into(),
-            },
-            other => other,
-        },
-        other => other,
-    })?;
+    );
     let discounts: Vec<(&PlacedSale, &SaleDiscount)> = placed
         .iter()
         .flat_map(|p| p.sale.details.discounts.iter().map(move |x| (p, x)))
         .collect();
-    insert_many(
-        tx,
+    w.insert_many(
         "INSERT INTO order_discounts (org_id, order_id, source, source_id, label_zh, label_en, amount_fen, qty)",
         "",
         8,
-        &discounts,
+        discounts,
+        false,
         |q, (p, x)| {
             q.bind(p.org.0)
                 .bind(p.id)
@@ -610,22 +571,35 @@ pub(crate) async fn insert_sale_rows(tx: &mut Tx, placed: &[PlacedSale<'_>]) -> 
                 .bind(x.amount_fen)
                 .bind(x.qty)
         },
-    )
-    .await?;
+    );
     let short: Vec<(&PlacedSale, &(ProductId, i64))> = placed
         .iter()
         .flat_map(|p| p.short.iter().map(move |s| (p, s)))
         .collect();
-    insert_many(
-        tx,
+    w.insert_many(
         "INSERT INTO sale_shortfalls (org_id, order_id, product_id, qty)",
         "",
         4,
-        &short,
+        short,
+        false,
         |q, (p, (product, qty))| q.bind(p.org.0).bind(p.id).bind(product.0).bind(*qty),
-    )
-    .await?;
-    Ok(())
+    );
+}
+
+/// A unique violation of a sale's payments: its QR payment paid another sale before.
+pub(crate) fn payment_used(e: StoreError) -> StoreError {
+    match e {
+        StoreError::Db(e) => match StoreError::unique(e, &["provider_ref"]) {
+            StoreError::Conflict { .. } => StoreError::Refused {
+                code: "payment_used",
+                field: "payments",
+                en: "this QR payment already paid another sale".into(),
+                zh: "该扫码支付已用于另一笔销售".into(),
+            },
+            other => other,
+        },
+        other => other,
+    }
 }
 
 /// The money side commits with the goods or not at all: a member short of points, a
@@ -674,7 +648,9 @@ async fn record_sale_in(tx: &mut Tx, org: OrgId, sale: &NewSale) -> Result<Order
         .fetch_one(&mut **tx)
         .await?
         .get("id");
-    insert_sale_rows(tx, std::slice::from_ref(&placed)).await?;
+    let mut w = Writes::default();
+    push_sale_rows(&mut w, std::slice::from_ref(&placed));
+    w.execute(tx).await.map_err(payment_used)?;
     apply_money_side(tx, org, OrderId(placed.id), sale).await?;
     Ok(OrderId(placed.id))
 }

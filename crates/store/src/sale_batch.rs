@@ -24,16 +24,22 @@ use crate::error::{Result, StoreError};
 use crate::loyalty::stored_value_refused;
 use crate::orders::{
     Allocation, BatchLot, NewSale, ORDER_COLUMNS, PlacedSale, Recorded, SALE_LINES_MAX, allocate, apply_money_side,
-    insert_many, insert_orders_with_ids, insert_sale_rows, key_refusal, key_state, order_values, positional, read_lots,
+    key_refusal, key_state, order_values, positional, push_orders_with_ids, push_sale_rows, read_lots,
 };
+use crate::writes::Writes;
 use linli_domain::ids::{LocationId, OrderId, OrgId, ProductId};
 use linli_domain::loyalty::{POINTS_ENTRY_MAX, StoredValueBook};
-use sqlx::Row;
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, Row};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 /// Times a batch is written again after setting aside a sale refused for its money
 /// side, before handing the rest to the sale-by-sale path.
 const SET_ASIDE_ROUNDS_MAX: usize = 4;
+
+/// Sales a PostgreSQL batch writes in one statement; a larger one (a bulk load) goes in
+/// a transaction.
+const ONE_STATEMENT_SALES_MAX: usize = 64;
 
 /// Lots per compare-and-set statement (three parameters each).
 const LOTS_PER_UPDATE_MAX: usize = 2_000;
@@ -65,9 +71,21 @@ pub(crate) async fn record_fast(store: &Store, batch: &[(OrgId, &NewSale)]) -> R
         }
     }
     let mut aside: Vec<Option<StoreError>> = (0..batch.len()).map(|_| None).collect();
+    // On PostgreSQL a batch whose sales need nothing beyond the batch's own reads is
+    // written by one statement, which is then its whole transaction (`writes`).
+    let one_statement = store.backend() == Backend::Postgres
+        && batch.len() <= ONE_STATEMENT_SALES_MAX
+        && batch
+            .iter()
+            .all(|(_, sale)| !sale.has_money_side() || member_effects_only(sale));
     for _ in 0..SET_ASIDE_ROUNDS_MAX {
-        let mut tx = store.begin().await?;
-        match write_round(&mut tx, store.backend(), batch, &aside).await {
+        let mut db = if one_statement {
+            Db::Conn(store.pool.acquire().await?)
+        } else {
+            Db::Tx(store.begin().await?)
+        };
+        let round = write_round(&mut db, store, batch, &aside).await;
+        match round {
             Ok(Round::Written(outcomes)) => {
                 let mut results = Vec::with_capacity(batch.len());
                 for ((i, outcome), (org, sale)) in outcomes.into_iter().enumerate().zip(batch) {
@@ -80,33 +98,70 @@ pub(crate) async fn record_fast(store: &Store, batch: &[(OrgId, &NewSale)]) -> R
                     };
                     // A refused sale whose key was used meanwhile answers as the key says.
                     if let Some(key) = &sale.details.key
-                        && let Some(answer) = key_refusal(key_state(&mut tx, *org, key).await?)
+                        && let Some(answer) = key_refusal(key_state(db.conn(), *org, key).await?)
                     {
                         results.push(answer);
                     } else {
                         results.push(Err(refusal));
                     }
                 }
-                tx.commit().await?;
+                db.commit().await?;
                 return Ok(Some(results));
             }
             Ok(Round::SetAside(i, e)) => {
-                tx.rollback().await?;
+                db.rollback().await?;
                 aside[i] = Some(e);
             }
             Ok(Round::Fallback) => {
-                tx.rollback().await?;
+                db.rollback().await?;
                 break;
             }
             Err(e) => {
                 // The sale-by-sale path meets the same error if it lasts, and reports it.
                 tracing::debug!(error = %e, "a sale batch failed; writing sale by sale");
-                let _ = tx.rollback().await;
+                let _ = db.rollback().await;
                 break;
             }
         }
     }
     Ok(None)
+}
+
+/// Where a round writes: a transaction, or (PostgreSQL, one statement) a connection.
+enum Db {
+    Tx(Tx),
+    Conn(PoolConnection<Any>),
+}
+
+impl Db {
+    fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        match self {
+            Db::Tx(tx) => tx,
+            Db::Conn(conn) => conn,
+        }
+    }
+
+    fn tx(&mut self) -> Option<&mut Tx> {
+        match self {
+            Db::Tx(tx) => Some(tx),
+            Db::Conn(_) => None,
+        }
+    }
+
+    /// Commits the transaction; a single statement committed itself.
+    async fn commit(self) -> Result<()> {
+        if let Db::Tx(tx) = self {
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+
+    async fn rollback(self) -> Result<()> {
+        if let Db::Tx(tx) = self {
+            tx.rollback().await?;
+        }
+        Ok(())
+    }
 }
 
 fn is_refusal(e: &StoreError) -> bool {
@@ -117,8 +172,8 @@ fn is_refusal(e: &StoreError) -> bool {
 }
 
 async fn write_round(
-    tx: &mut Tx,
-    backend: Backend,
+    db: &mut Db,
+    store: &Store,
     batch: &[(OrgId, &NewSale)],
     aside: &[Option<StoreError>],
 ) -> Result<Round> {
@@ -137,7 +192,7 @@ async fn write_round(
     let mut lots: BTreeMap<(i64, i64), Vec<BatchLot>> = BTreeMap::new();
     for ((org, location), products) in &places {
         let products: Vec<ProductId> = products.iter().copied().collect();
-        if let Some(found) = read_lots(tx, OrgId(*org), LocationId(*location), &products).await? {
+        if let Some(found) = read_lots(db.conn(), OrgId(*org), LocationId(*location), &products).await? {
             lots.insert((*org, *location), found);
         }
     }
@@ -167,7 +222,7 @@ async fn write_round(
             short,
         })
         .collect();
-    if let Err(e) = insert_orders(tx, backend, &mut placed).await {
+    if let Err(e) = order_ids(db, store, &mut placed).await {
         tracing::debug!(error = %e, "batch orders refused; writing sale by sale");
         return Ok(Round::Fallback);
     }
@@ -185,50 +240,64 @@ async fn write_round(
         .collect();
     let quick_sale =
         |p: &PlacedSale| member_effects_only(p.sale) && p.sale.member.is_some_and(|m| !slow_members.contains(&m.0));
+    let slow: Vec<(usize, &PlacedSale)> = placed
+        .iter()
+        .zip(&index)
+        .filter(|(p, _)| p.sale.has_money_side() && !quick_sale(p))
+        .map(|(p, &i)| (i, p))
+        .collect();
+    let mut w = Writes::default();
+    if store.backend() == Backend::Postgres {
+        push_orders_with_ids(&mut w, &placed);
+        if !slow.is_empty() {
+            // The money side below names the orders: they go in first.
+            let first = std::mem::take(&mut w);
+            if let Err(e) = first.execute(db.conn()).await {
+                tracing::debug!(error = %e, "batch orders refused; writing sale by sale");
+                return Ok(Round::Fallback);
+            }
+        }
+    }
     let quick: Vec<(usize, &PlacedSale)> = placed
         .iter()
         .zip(&index)
         .filter(|(p, _)| quick_sale(p))
         .map(|(p, &i)| (i, p))
         .collect();
-    match member_effects(tx, &quick).await {
+    match member_effects(db.conn(), &mut w, &quick).await {
         Ok(Members::Written) => {}
         Ok(Members::Refused(i, e)) => return Ok(Round::SetAside(i, e)),
-        Ok(Members::Changed) => return Ok(Round::Fallback),
         Err(e) => {
             tracing::debug!(error = %e, "batch member effects failed; writing sale by sale");
             return Ok(Round::Fallback);
         }
     }
-    for (p, &i) in placed.iter().zip(&index) {
-        if p.sale.has_money_side() && !quick_sale(p) {
-            match apply_money_side(tx, p.org, OrderId(p.id), p.sale).await {
-                Ok(()) => {}
-                Err(e) if is_refusal(&e) => return Ok(Round::SetAside(i, e)),
-                Err(e) => {
-                    tracing::debug!(error = %e, "a batch sale's money side failed; writing sale by sale");
-                    return Ok(Round::Fallback);
-                }
+    for (i, p) in slow {
+        let Some(tx) = db.tx() else {
+            return Ok(Round::Fallback);
+        };
+        match apply_money_side(tx, p.org, OrderId(p.id), p.sale).await {
+            Ok(()) => {}
+            Err(e) if is_refusal(&e) => return Ok(Round::SetAside(i, e)),
+            Err(e) => {
+                tracing::debug!(error = %e, "a batch sale's money side failed; writing sale by sale");
+                return Ok(Round::Fallback);
             }
         }
     }
     for ((org, location), at_place) in &lots {
-        if !take_stock(tx, *org, *location, at_place).await? {
-            tracing::debug!(location, "stock changed under the batch; writing sale by sale");
-            return Ok(Round::Fallback);
-        }
+        take_stock(&mut w, *org, *location, at_place);
     }
-    if let Err(e) = insert_sale_rows(tx, &placed).await {
-        tracing::debug!(error = %e, "batch rows refused; writing sale by sale");
-        return Ok(Round::Fallback);
-    }
+    push_sale_rows(&mut w, &placed);
     let keyed: Vec<&PlacedSale> = placed.iter().filter(|p| p.sale.details.key.is_some()).collect();
-    let claimed = insert_many(
-        tx,
+    // Every key must still be free: one used by a sale committed since it was checked
+    // sends the batch to the sale-by-sale path, which answers that sale as a replay.
+    w.insert_many(
         "INSERT INTO idempotency_keys (org_id, principal, idem_key, request_hash, status_code, created_at, order_id)",
         " ON CONFLICT (org_id, principal, idem_key) DO NOTHING",
         7,
-        &keyed,
+        keyed,
+        true,
         |q, p| {
             let key = p.sale.details.key.as_ref().expect("only keyed sales");
             q.bind(p.org.0)
@@ -239,14 +308,21 @@ async fn write_round(
                 .bind(p.sale.at)
                 .bind(p.id)
         },
-    )
-    .await?;
-    if claimed != keyed.len() as u64 {
-        // A key was used by a sale committed since it was checked: the sale-by-sale
-        // path answers that one as a replay.
+    );
+    if matches!(db, Db::Conn(_)) && !w.fit_one_statement() {
         return Ok(Round::Fallback);
     }
-    Ok(Round::Written(outcomes))
+    match w.execute(db.conn()).await {
+        Ok(true) => Ok(Round::Written(outcomes)),
+        Ok(false) => {
+            tracing::debug!("stock, a balance or a key changed under the batch; writing sale by sale");
+            Ok(Round::Fallback)
+        }
+        Err(e) => {
+            tracing::debug!(error = %e, "batch rows refused; writing sale by sale");
+            Ok(Round::Fallback)
+        }
+    }
 }
 
 /// Whether a sale's money side is an award and a stored-value spend only, which the
@@ -269,8 +345,6 @@ enum Members {
     Written,
     /// Sale `.0` of the batch was refused (stored value short, an unknown member).
     Refused(usize, StoreError),
-    /// A member's balance changed since it was read (PostgreSQL).
-    Changed,
 }
 
 /// A member's cached balance row as the batch moves it on.
@@ -285,17 +359,22 @@ struct Balance {
     version: i64,
 }
 
-/// Writes the awards and stored-value spends of `sales` (batch index, sale) as the
-/// sale-by-sale path would (`loyalty::apply_sale_effects_in`), each member's in batch
-/// order: one read of the balance rows, one insert per ledger, one compare-and-set
-/// update of every balance row.
-async fn member_effects(tx: &mut Tx, sales: &[(usize, &PlacedSale<'_>)]) -> Result<Members> {
+/// Adds to `w` the awards and stored-value spends of `sales` (batch index, sale) as
+/// the sale-by-sale path would write them (`loyalty::apply_sale_effects_in`), each
+/// member's in batch order: one read of the balance rows here, then one insert per
+/// ledger and one compare-and-set update of every balance row, which fails the writes
+/// if a balance changed since it was read.
+async fn member_effects(
+    conn: &mut sqlx::AnyConnection,
+    w: &mut Writes<'_>,
+    sales: &[(usize, &PlacedSale<'_>)],
+) -> Result<Members> {
     if sales.is_empty() {
         return Ok(Members::Written);
     }
     let effects = |p: &PlacedSale<'_>| p.sale.details.member_effects.expect("member_effects_only");
     let members: BTreeSet<i64> = sales.iter().map(|(_, p)| effects(p).member.0).collect();
-    let mut balances = read_balances(tx, &members).await?;
+    let mut balances = read_balances(conn, &members).await?;
     if balances.len() < members.len() {
         // A member's first effect: the row starts at zero, as `lock_member` makes it.
         let missing: Vec<i64> = members.iter().copied().filter(|m| !balances.contains_key(m)).collect();
@@ -305,12 +384,12 @@ async fn member_effects(tx: &mut Tx, sales: &[(usize, &PlacedSale<'_>)]) -> Resu
              ON CONFLICT (member_id) DO NOTHING",
             list.join(", ")
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(positional(tx, sql)));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(positional(conn, sql)));
         for m in &missing {
             q = q.bind(*m);
         }
-        q.execute(&mut **tx).await?;
-        balances = read_balances(tx, &members).await?;
+        q.execute(&mut *conn).await?;
+        balances = read_balances(conn, &members).await?;
     }
     let (mut points_rows, mut value_rows) = (Vec::new(), Vec::new());
     for (i, p) in sales {
@@ -362,12 +441,12 @@ async fn member_effects(tx: &mut Tx, sales: &[(usize, &PlacedSale<'_>)]) -> Resu
             b.stored_value_next_no += 1;
         }
     }
-    insert_many(
-        tx,
+    w.insert_many(
         "INSERT INTO member_points (org_id, member_id, entry_no, kind, points, balance_after, order_id, expires_at, at)",
         "",
         9,
-        &points_rows,
+        points_rows,
+        false,
         |q, r| {
             q.bind(r.0)
                 .bind(r.1)
@@ -379,15 +458,14 @@ async fn member_effects(tx: &mut Tx, sales: &[(usize, &PlacedSale<'_>)]) -> Resu
                 .bind(r.6)
                 .bind(r.7)
         },
-    )
-    .await?;
-    insert_many(
-        tx,
+    );
+    w.insert_many(
         "INSERT INTO member_stored_value (org_id, member_id, entry_no, kind, principal_fen, bonus_fen, principal_after, \
          bonus_after, order_id, tender, reason, at)",
         "",
         12,
-        &value_rows,
+        value_rows,
+        false,
         |q, r| {
             q.bind(r.0)
                 .bind(r.1)
@@ -402,8 +480,7 @@ async fn member_effects(tx: &mut Tx, sales: &[(usize, &PlacedSale<'_>)]) -> Resu
                 .bind("")
                 .bind(r.8)
         },
-    )
-    .await?;
+    );
     let rows: Vec<(&i64, &Balance)> = balances.iter().filter(|(m, _)| members.contains(m)).collect();
     for chunk in rows.chunks(BALANCES_PER_UPDATE_MAX) {
         let mut u = CaseUpdate::default();
@@ -437,9 +514,7 @@ async fn member_effects(tx: &mut Tx, sales: &[(usize, &PlacedSale<'_>)]) -> Resu
             u.list(chunk.iter().map(|(m, _)| **m)),
             u.case("member_id", chunk.iter().map(|(m, b)| (**m, Some(b.version))))
         ));
-        if u.execute(tx, sql).await? != chunk.len() as u64 {
-            return Ok(Members::Changed);
-        }
+        u.push(w, sql, chunk.len());
     }
     Ok(Members::Written)
 }
@@ -472,30 +547,33 @@ impl CaseUpdate {
         items.map(|i| self.param(Some(i))).collect::<Vec<_>>().join(", ")
     }
 
-    async fn execute(self, tx: &mut Tx, sql: String) -> Result<u64> {
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(positional(tx, sql)));
-        for b in self.binds {
-            q = q.bind(b);
-        }
-        Ok(q.execute(&mut **tx).await?.rows_affected())
+    /// Adds the update to `w`, which it fails unless it updates `rows` rows.
+    fn push(self, w: &mut Writes<'_>, sql: String, rows: usize) {
+        let binds = self.binds;
+        w.push(sql, binds.len(), Some(rows as u64), move |mut q| {
+            for b in binds {
+                q = q.bind(b);
+            }
+            q
+        });
     }
 }
 
 /// Balance rows per compare-and-set statement (eight parameters each).
 const BALANCES_PER_UPDATE_MAX: usize = 1_000;
 
-async fn read_balances(tx: &mut Tx, members: &BTreeSet<i64>) -> Result<BTreeMap<i64, Balance>> {
+async fn read_balances(conn: &mut sqlx::AnyConnection, members: &BTreeSet<i64>) -> Result<BTreeMap<i64, Balance>> {
     let list: Vec<String> = (1..=members.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
         "SELECT member_id, org_id, points, principal_fen, bonus_fen, points_next_no, stored_value_next_no, \
          next_expiry_at, version FROM member_balances WHERE member_id IN ({})",
         list.join(", ")
     );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(positional(tx, sql)));
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(positional(conn, sql)));
     for m in members {
         q = q.bind(*m);
     }
-    Ok(q.fetch_all(&mut **tx)
+    Ok(q.fetch_all(&mut *conn)
         .await?
         .iter()
         .map(|r| {
@@ -516,43 +594,37 @@ async fn read_balances(tx: &mut Tx, members: &BTreeSet<i64>) -> Result<BTreeMap<
         .collect())
 }
 
-/// Inserts the batch's orders and gives each placed sale its order id, so that the
-/// lines, movements and payments of the whole batch can name them. PostgreSQL: ids
-/// drawn from the table's sequence first, then written. SQLite: the writer holds the
-/// write lock from `BEGIN IMMEDIATE`, so the rows of one multi-row insert take the next
-/// ids in the order they are listed; `RETURNING` gives them back (in no promised
-/// order, hence sorted), and anything but a run of consecutive ids is refused.
-async fn insert_orders(tx: &mut Tx, backend: Backend, placed: &mut [PlacedSale<'_>]) -> Result<()> {
+/// Gives each placed sale its order id, so that the lines, movements and payments of
+/// the whole batch can name them. PostgreSQL: ids drawn ahead from the table's sequence
+/// (`Store::order_ids`); the orders go in with the batch's other writes. SQLite: the
+/// orders are inserted here. The writer holds the write lock from `BEGIN IMMEDIATE`, so
+/// the rows of one multi-row insert take the next ids in the order they are listed;
+/// `RETURNING` gives them back (in no promised order, hence sorted), and anything but a
+/// run of consecutive ids is refused.
+async fn order_ids(db: &mut Db, store: &Store, placed: &mut [PlacedSale<'_>]) -> Result<()> {
     if placed.is_empty() {
         return Ok(());
     }
-    match backend {
+    match store.backend() {
         Backend::Postgres => {
-            let ids: Vec<i64> = sqlx::query(
-                "SELECT nextval(pg_get_serial_sequence('orders', 'id')) AS id FROM generate_series(1, $1) ORDER BY 1",
-            )
-            .bind(placed.len() as i64)
-            .fetch_all(&mut **tx)
-            .await?
-            .iter()
-            .map(|r| r.get::<i64, _>("id"))
-            .collect();
+            let ids = draw_order_ids(db.conn(), store, placed.len()).await?;
             for (p, id) in placed.iter_mut().zip(ids) {
                 p.id = id;
             }
-            insert_orders_with_ids(tx, placed).await
+            Ok(())
         }
         Backend::Sqlite => {
+            let conn = db.conn();
             for chunk in placed.chunks_mut(ORDERS_PER_INSERT_MAX) {
                 let sql = format!(
                     "INSERT INTO orders ({ORDER_COLUMNS}) VALUES {} RETURNING id",
                     order_values(chunk.len(), 0)
                 );
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(positional(tx, sql)));
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(positional(conn, sql)));
                 for p in chunk.iter() {
                     q = p.bind_order(q);
                 }
-                let mut ids: Vec<i64> = q.fetch_all(&mut **tx).await?.iter().map(|r| r.get("id")).collect();
+                let mut ids: Vec<i64> = q.fetch_all(&mut *conn).await?.iter().map(|r| r.get("id")).collect();
                 ids.sort_unstable();
                 let consecutive = ids.windows(2).all(|w| w[1] == w[0] + 1);
                 if ids.len() != chunk.len() || !consecutive {
@@ -567,13 +639,39 @@ async fn insert_orders(tx: &mut Tx, backend: Backend, placed: &mut [PlacedSale<'
     }
 }
 
+/// Order ids drawn from PostgreSQL's sequence at a time: one query every few batches.
+/// An id drawn and never used leaves a gap, as a rolled-back insert does.
+const ORDER_IDS_AHEAD: usize = 256;
+
+/// `n` order ids from the ones drawn ahead, drawing more when they run short.
+async fn draw_order_ids(conn: &mut sqlx::AnyConnection, store: &Store, n: usize) -> Result<Vec<i64>> {
+    let take = |ids: &mut std::collections::VecDeque<i64>| -> Option<Vec<i64>> {
+        (ids.len() >= n).then(|| ids.drain(..n).collect())
+    };
+    if let Some(ids) = take(&mut store.order_ids.lock().expect("order ids lock")) {
+        return Ok(ids);
+    }
+    let drawn: Vec<i64> = sqlx::query(
+        "SELECT nextval(pg_get_serial_sequence('orders', 'id')) AS id FROM generate_series(1, $1) ORDER BY 1",
+    )
+    .bind(n.max(ORDER_IDS_AHEAD) as i64)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| r.get::<i64, _>("id"))
+    .collect();
+    let mut ids = store.order_ids.lock().expect("order ids lock");
+    ids.extend(drawn);
+    Ok(take(&mut ids).expect("at least n were drawn"))
+}
+
 /// Orders per multi-row insert (18 parameters each).
 const ORDERS_PER_INSERT_MAX: usize = 1_000;
 
 /// Takes what the batch allocated from every lot of one location in one statement,
 /// each lot only if it still holds what was read (compare-and-set) and the units stay
-/// free of reservations. `false`: some lot changed meanwhile and nothing was taken.
-async fn take_stock(tx: &mut Tx, org: i64, location: i64, lots: &[BatchLot]) -> Result<bool> {
+/// free of reservations. A lot changed meanwhile fails the writes.
+fn take_stock(w: &mut Writes<'_>, org: i64, location: i64, lots: &[BatchLot]) {
     let touched: Vec<&BatchLot> = lots.iter().filter(|l| l.taken > 0).collect();
     for chunk in touched.chunks(LOTS_PER_UPDATE_MAX) {
         let mut u = CaseUpdate::default();
@@ -588,9 +686,6 @@ async fn take_stock(tx: &mut Tx, org: i64, location: i64, lots: &[BatchLot]) -> 
             u.case("lot_id", chunk.iter().map(|l| (l.lot.id.0, Some(l.read_on_hand)))),
             take(&mut u),
         );
-        if u.execute(tx, sql).await? != chunk.len() as u64 {
-            return Ok(false);
-        }
+        u.push(w, sql, chunk.len());
     }
-    Ok(true)
 }
