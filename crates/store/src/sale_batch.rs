@@ -22,6 +22,7 @@
 use crate::db::{Backend, Store, Tx, opt_i64};
 use crate::error::{Result, StoreError};
 use crate::loyalty::stored_value_refused;
+use crate::orders::AnyQuery;
 use crate::orders::{
     Allocation, BatchLot, NewSale, ORDER_COLUMNS, PlacedSale, Recorded, SALE_LINES_MAX, allocate, apply_money_side,
     key_refusal, key_state, order_values, positional, push_orders_with_ids, push_sale_rows, read_lots,
@@ -31,7 +32,7 @@ use linli_domain::ids::{LocationId, OrderId, OrgId, ProductId};
 use linli_domain::loyalty::{POINTS_ENTRY_MAX, StoredValueBook};
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, Row};
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Times a batch is written again after setting aside a sale refused for its money
 /// side, before handing the rest to the sale-by-sale path.
@@ -46,65 +47,75 @@ const LOTS_PER_UPDATE_MAX: usize = 2_000;
 
 /// What one round decided.
 enum Round {
-    /// Written: the order id of each sale, or why it was refused.
+    /// Written (in a transaction): the order id of each sale, or why it was refused.
     Written(Vec<std::result::Result<i64, StoreError>>),
+    /// Ready to send as one statement (PostgreSQL): nothing written yet.
+    Ready(Ready),
     /// Sale `.0` was refused for its money side: write the batch again without it.
     SetAside(usize, StoreError),
     /// Something only the sale-by-sale path settles.
     Fallback,
 }
 
-/// Records a batch in one transaction of its own and commits it. `None`: nothing was
-/// written and the batch needs the sale-by-sale path. A round that cannot finish rolls
-/// its transaction back whole (no savepoints: two statements fewer in every batch).
+struct Ready {
+    query: Statements,
+    outcomes: Vec<std::result::Result<i64, StoreError>>,
+    overlay: Overlay,
+}
+
+/// The rows a batch in flight leaves behind, as the batch after it must expect them:
+/// each lot it takes from and each member balance it moves. The next batch reads the
+/// database and puts these over what it read, so that it can be written before the
+/// one in flight has committed. Nothing depends on them being right: every one is the
+/// expected value of a compare-and-set, so if the batch in flight fails, the batch
+/// after it fails too and is written again from what the database holds.
+#[derive(Default)]
+pub(crate) struct Overlay {
+    /// (location, lot) → (on hand, free of reservations).
+    lots: HashMap<(i64, i64), (i64, i64)>,
+    balances: HashMap<i64, Balance>,
+}
+
+impl Overlay {
+    /// The rows the batches in flight leave, oldest first (a later batch's row is the
+    /// later state). `None` when nothing is in flight.
+    pub(crate) fn over<'a>(in_flight: impl Iterator<Item = &'a Overlay>) -> Option<Overlay> {
+        let mut all: Option<Overlay> = None;
+        for o in in_flight {
+            let all = all.get_or_insert_with(Overlay::default);
+            all.lots.extend(o.lots.iter().map(|(k, v)| (*k, *v)));
+            all.balances.extend(o.balances.iter().map(|(k, v)| (*k, v.clone())));
+        }
+        all
+    }
+}
+
+/// Records a batch and commits it. `None`: nothing was written and the batch needs the
+/// sale-by-sale path. On SQLite, and on PostgreSQL for a batch with redemptions,
+/// coupons or flash sales, the batch is one transaction; a round that cannot finish
+/// rolls it back whole (no savepoints: two statements fewer in every batch). Any
+/// other batch on PostgreSQL is one statement (`writes`).
 pub(crate) async fn record_fast(store: &Store, batch: &[(OrgId, &NewSale)]) -> Result<Option<Vec<Result<Recorded>>>> {
-    let mut keys = HashSet::new();
-    for (org, sale) in batch {
-        if sale.lines.len() > SALE_LINES_MAX {
+    if !batchable(batch) {
+        return Ok(None);
+    }
+    if one_statement(store, batch) {
+        let Some(mut prepared) = prepare(store, batch, None).await? else {
+            return Ok(None);
+        };
+        let query = std::mem::replace(&mut prepared.query, Statements::One(None));
+        if !send(store.clone(), query, None).await? {
             return Ok(None);
         }
-        // Two sales with one key: the sale-by-sale path answers the second as a replay.
-        if let Some(k) = &sale.details.key
-            && !keys.insert((org.0, k.principal.as_str(), k.key.as_str()))
-        {
-            return Ok(None);
-        }
+        return Ok(Some(prepared.finish(store, batch).await?));
     }
     let mut aside: Vec<Option<StoreError>> = (0..batch.len()).map(|_| None).collect();
-    // On PostgreSQL a batch whose sales need nothing beyond the batch's own reads is
-    // written by one statement, which is then its whole transaction (`writes`).
-    let one_statement = store.backend() == Backend::Postgres
-        && batch.len() <= ONE_STATEMENT_SALES_MAX
-        && batch
-            .iter()
-            .all(|(_, sale)| !sale.has_money_side() || member_effects_only(sale));
     for _ in 0..SET_ASIDE_ROUNDS_MAX {
-        let mut db = if one_statement {
-            Db::Conn(store.pool.acquire().await?)
-        } else {
-            Db::Tx(store.begin().await?)
-        };
-        let round = write_round(&mut db, store, batch, &aside).await;
+        let mut db = Db::Tx(store.begin().await?);
+        let round = write_round(&mut db, store, batch, &aside, None).await;
         match round {
             Ok(Round::Written(outcomes)) => {
-                let mut results = Vec::with_capacity(batch.len());
-                for ((i, outcome), (org, sale)) in outcomes.into_iter().enumerate().zip(batch) {
-                    let refusal = match (aside[i].take(), outcome) {
-                        (Some(e), _) | (None, Err(e)) => e,
-                        (None, Ok(id)) => {
-                            results.push(Ok(Recorded::New(OrderId(id))));
-                            continue;
-                        }
-                    };
-                    // A refused sale whose key was used meanwhile answers as the key says.
-                    if let Some(key) = &sale.details.key
-                        && let Some(answer) = key_refusal(key_state(db.conn(), *org, key).await?)
-                    {
-                        results.push(answer);
-                    } else {
-                        results.push(Err(refusal));
-                    }
-                }
+                let results = answers(db.conn(), batch, outcomes, aside).await?;
                 db.commit().await?;
                 return Ok(Some(results));
             }
@@ -112,7 +123,7 @@ pub(crate) async fn record_fast(store: &Store, batch: &[(OrgId, &NewSale)]) -> R
                 db.rollback().await?;
                 aside[i] = Some(e);
             }
-            Ok(Round::Fallback) => {
+            Ok(Round::Fallback | Round::Ready(_)) => {
                 db.rollback().await?;
                 break;
             }
@@ -125,6 +136,181 @@ pub(crate) async fn record_fast(store: &Store, batch: &[(OrgId, &NewSale)]) -> R
         }
     }
     Ok(None)
+}
+
+/// Whether the batch path can take the batch at all: bounded sales, and no key twice
+/// (the sale-by-sale path answers the second as a replay).
+fn batchable(batch: &[(OrgId, &NewSale)]) -> bool {
+    let mut keys = HashSet::new();
+    batch.iter().all(|(org, sale)| {
+        sale.lines.len() <= SALE_LINES_MAX
+            && sale
+                .details
+                .key
+                .as_ref()
+                .is_none_or(|k| keys.insert((org.0, k.principal.as_str(), k.key.as_str())))
+    })
+}
+
+/// Whether the batch goes to PostgreSQL as one statement: its sales need nothing
+/// beyond the batch's own reads.
+pub(crate) fn one_statement(store: &Store, batch: &[(OrgId, &NewSale)]) -> bool {
+    store.backend() == Backend::Postgres
+        && batch.len() <= ONE_STATEMENT_SALES_MAX
+        && batchable(batch)
+        && batch
+            .iter()
+            .all(|(_, sale)| !sale.has_money_side() || member_effects_only(sale))
+}
+
+/// What a prepared batch sends (`None`: nothing to write, every sale refused).
+pub(crate) enum Statements {
+    /// One statement, its own transaction.
+    One(Option<AnyQuery>),
+    /// After a batch in flight: a transaction whose first statement writes the rows and
+    /// whose second, sent once the batch in flight is done, makes the compare-and-set
+    /// updates.
+    AfterFlight(Option<AnyQuery>, Option<AnyQuery>),
+}
+
+/// A batch made into PostgreSQL statements, not yet sent.
+pub(crate) struct Prepared {
+    pub(crate) query: Statements,
+    outcomes: Vec<std::result::Result<i64, StoreError>>,
+    aside: Vec<Option<StoreError>>,
+    pub(crate) overlay: Overlay,
+}
+
+/// Reads what a batch needs (putting `overlay`, the batch in flight, over it) and
+/// makes its statement. Only for a batch that `one_statement` takes. `None`: the batch
+/// needs the sale-by-sale path.
+pub(crate) async fn prepare(
+    store: &Store,
+    batch: &[(OrgId, &NewSale)],
+    overlay: Option<&Overlay>,
+) -> Result<Option<Prepared>> {
+    let mut aside: Vec<Option<StoreError>> = (0..batch.len()).map(|_| None).collect();
+    for _ in 0..SET_ASIDE_ROUNDS_MAX {
+        let mut db = Db::Conn(store.pool.acquire().await?);
+        match write_round(&mut db, store, batch, &aside, overlay).await {
+            Ok(Round::Ready(r)) => {
+                return Ok(Some(Prepared {
+                    query: r.query,
+                    outcomes: r.outcomes,
+                    aside,
+                    overlay: r.overlay,
+                }));
+            }
+            Ok(Round::SetAside(i, e)) => aside[i] = Some(e),
+            Ok(Round::Fallback | Round::Written(_)) => break,
+            Err(e) => {
+                tracing::debug!(error = %e, "a sale batch failed; writing sale by sale");
+                break;
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Sends a prepared batch on a connection of its own; `after` tells when the batch in
+/// flight before it is done. `false`: it wrote nothing, and the batch must be written
+/// again (stock, a balance or a key changed under it, the batch before it failed, or the
+/// database refused it).
+pub(crate) async fn send(
+    store: Store,
+    query: Statements,
+    after: Option<tokio::sync::watch::Receiver<Option<bool>>>,
+) -> Result<bool> {
+    let written = match query {
+        Statements::One(None) => return Ok(true),
+        Statements::One(Some(q)) => {
+            let mut conn = store.pool.acquire().await?;
+            crate::writes::run(&mut conn, q).await
+        }
+        Statements::AfterFlight(rows, cas) => {
+            let mut tx = store.pool.begin().await?;
+            let mut written = match rows {
+                Some(q) => crate::writes::run(&mut tx, q).await,
+                None => Ok(true),
+            };
+            if let Some(mut after) = after {
+                // Its outcome shows in the rows the updates find.
+                let _ = after.wait_for(Option::is_some).await;
+            }
+            if let (Ok(true), Some(q)) = (&written, cas) {
+                written = crate::writes::run(&mut tx, q).await;
+            }
+            if let Ok(true) = written {
+                tx.commit().await?;
+            }
+            written
+        }
+    };
+    match written {
+        Ok(true) => Ok(true),
+        Ok(false) => {
+            tracing::debug!("stock, a balance or a key changed under the batch; writing it again");
+            Ok(false)
+        }
+        Err(e) => {
+            tracing::debug!(error = %e, "a sale batch's statement failed; writing it again");
+            Ok(false)
+        }
+    }
+}
+
+impl Prepared {
+    /// What each sale of the sent batch came to.
+    pub(crate) async fn finish(self, store: &Store, batch: &[(OrgId, &NewSale)]) -> Result<Vec<Result<Recorded>>> {
+        let refused_with_key = self
+            .outcomes
+            .iter()
+            .zip(&self.aside)
+            .zip(batch)
+            .any(|((o, a), (_, sale))| (o.is_err() || a.is_some()) && sale.details.key.is_some());
+        if refused_with_key {
+            let mut conn = store.pool.acquire().await?;
+            answers(&mut conn, batch, self.outcomes, self.aside).await
+        } else {
+            Ok(self
+                .outcomes
+                .into_iter()
+                .zip(self.aside)
+                .map(|(o, a)| match (a, o) {
+                    (Some(e), _) | (None, Err(e)) => Err(e),
+                    (None, Ok(id)) => Ok(Recorded::New(OrderId(id))),
+                })
+                .collect())
+        }
+    }
+}
+
+/// Each sale's answer: its order, or why it was refused; a refused sale whose key was
+/// used meanwhile answers as the key says.
+async fn answers(
+    conn: &mut sqlx::AnyConnection,
+    batch: &[(OrgId, &NewSale)],
+    outcomes: Vec<std::result::Result<i64, StoreError>>,
+    aside: Vec<Option<StoreError>>,
+) -> Result<Vec<Result<Recorded>>> {
+    let mut results = Vec::with_capacity(batch.len());
+    for ((outcome, aside), (org, sale)) in outcomes.into_iter().zip(aside).zip(batch) {
+        let refusal = match (aside, outcome) {
+            (Some(e), _) | (None, Err(e)) => e,
+            (None, Ok(id)) => {
+                results.push(Ok(Recorded::New(OrderId(id))));
+                continue;
+            }
+        };
+        if let Some(key) = &sale.details.key
+            && let Some(answer) = key_refusal(key_state(conn, *org, key).await?)
+        {
+            results.push(answer);
+        } else {
+            results.push(Err(refusal));
+        }
+    }
+    Ok(results)
 }
 
 /// Where a round writes: a transaction, or (PostgreSQL, one statement) a connection.
@@ -176,6 +362,7 @@ async fn write_round(
     store: &Store,
     batch: &[(OrgId, &NewSale)],
     aside: &[Option<StoreError>],
+    overlay: Option<&Overlay>,
 ) -> Result<Round> {
     let mut outcomes: Vec<std::result::Result<i64, StoreError>> = (0..batch.len()).map(|_| Ok(0)).collect();
     let live = |i: usize| aside[i].is_none();
@@ -192,7 +379,14 @@ async fn write_round(
     let mut lots: BTreeMap<(i64, i64), Vec<BatchLot>> = BTreeMap::new();
     for ((org, location), products) in &places {
         let products: Vec<ProductId> = products.iter().copied().collect();
-        if let Some(found) = read_lots(db.conn(), OrgId(*org), LocationId(*location), &products).await? {
+        if let Some(mut found) = read_lots(db.conn(), OrgId(*org), LocationId(*location), &products).await? {
+            if let Some(overlay) = overlay {
+                for l in &mut found {
+                    if let Some(&(on_hand, free)) = overlay.lots.get(&(*location, l.lot.id.0)) {
+                        (l.on_hand, l.free, l.read_on_hand) = (on_hand, free, on_hand);
+                    }
+                }
+            }
             lots.insert((*org, *location), found);
         }
     }
@@ -264,14 +458,14 @@ async fn write_round(
         .filter(|(p, _)| quick_sale(p))
         .map(|(p, &i)| (i, p))
         .collect();
-    match member_effects(db.conn(), &mut w, &quick).await {
-        Ok(Members::Written) => {}
+    let balances = match member_effects(db.conn(), &mut w, &quick, overlay).await {
+        Ok(Members::Written(balances)) => balances,
         Ok(Members::Refused(i, e)) => return Ok(Round::SetAside(i, e)),
         Err(e) => {
             tracing::debug!(error = %e, "batch member effects failed; writing sale by sale");
             return Ok(Round::Fallback);
         }
-    }
+    };
     for (i, p) in slow {
         let Some(tx) = db.tx() else {
             return Ok(Round::Fallback);
@@ -284,9 +478,6 @@ async fn write_round(
                 return Ok(Round::Fallback);
             }
         }
-    }
-    for ((org, location), at_place) in &lots {
-        take_stock(&mut w, *org, *location, at_place);
     }
     push_sale_rows(&mut w, &placed);
     let keyed: Vec<&PlacedSale> = placed.iter().filter(|p| p.sale.details.key.is_some()).collect();
@@ -309,9 +500,49 @@ async fn write_round(
                 .bind(p.id)
         },
     );
-    if matches!(db, Db::Conn(_)) && !w.fit_one_statement() {
-        return Ok(Round::Fallback);
+    // The compare-and-set updates come last. After a batch in flight (PostgreSQL)
+    // they are a statement of their own, sent once that batch has committed: a
+    // statement sees the rows as they were when it started.
+    let mut cas = Writes::default();
+    update_balances(&mut cas, &balances);
+    for ((org, location), at_place) in &lots {
+        take_stock(&mut cas, *org, *location, at_place);
     }
+    if matches!(db, Db::Conn(_)) {
+        let query = if overlay.is_some() && !cas.is_empty() {
+            if !w.fit_one_statement() || !cas.fit_one_statement() {
+                return Ok(Round::Fallback);
+            }
+            Statements::AfterFlight(w.into_query(), cas.into_query())
+        } else {
+            w.extend(cas);
+            if !w.fit_one_statement() {
+                return Ok(Round::Fallback);
+            }
+            Statements::One(w.into_query())
+        };
+        let mut overlay = Overlay::default();
+        for ((_, location), at_place) in &lots {
+            for l in at_place.iter().filter(|l| l.taken > 0) {
+                overlay.lots.insert((*location, l.lot.id.0), (l.on_hand, l.free));
+            }
+        }
+        for (m, b) in balances {
+            overlay.balances.insert(
+                m,
+                Balance {
+                    version: b.version + 1,
+                    ..b
+                },
+            );
+        }
+        return Ok(Round::Ready(Ready {
+            query,
+            outcomes,
+            overlay,
+        }));
+    }
+    w.extend(cas);
     match w.execute(db.conn()).await {
         Ok(true) => Ok(Round::Written(outcomes)),
         Ok(false) => {
@@ -342,12 +573,15 @@ fn member_effects_only(sale: &NewSale) -> bool {
 
 /// What writing the batch's member effects came to.
 enum Members {
-    Written,
+    /// The balance rows of the batch's members as the writes leave them (their
+    /// versions as read, for the compare-and-set).
+    Written(BTreeMap<i64, Balance>),
     /// Sale `.0` of the batch was refused (stored value short, an unknown member).
     Refused(usize, StoreError),
 }
 
 /// A member's cached balance row as the batch moves it on.
+#[derive(Clone)]
 struct Balance {
     org: i64,
     points: i64,
@@ -368,9 +602,10 @@ async fn member_effects(
     conn: &mut sqlx::AnyConnection,
     w: &mut Writes<'_>,
     sales: &[(usize, &PlacedSale<'_>)],
+    overlay: Option<&Overlay>,
 ) -> Result<Members> {
     if sales.is_empty() {
-        return Ok(Members::Written);
+        return Ok(Members::Written(BTreeMap::new()));
     }
     let effects = |p: &PlacedSale<'_>| p.sale.details.member_effects.expect("member_effects_only");
     let members: BTreeSet<i64> = sales.iter().map(|(_, p)| effects(p).member.0).collect();
@@ -390,6 +625,13 @@ async fn member_effects(
         }
         q.execute(&mut *conn).await?;
         balances = read_balances(conn, &members).await?;
+    }
+    if let Some(overlay) = overlay {
+        for m in &members {
+            if let Some(b) = overlay.balances.get(m) {
+                balances.insert(*m, b.clone());
+            }
+        }
     }
     let (mut points_rows, mut value_rows) = (Vec::new(), Vec::new());
     for (i, p) in sales {
@@ -481,7 +723,14 @@ async fn member_effects(
                 .bind(r.8)
         },
     );
-    let rows: Vec<(&i64, &Balance)> = balances.iter().filter(|(m, _)| members.contains(m)).collect();
+    balances.retain(|m, _| members.contains(m));
+    Ok(Members::Written(balances))
+}
+
+/// The compare-and-set update of the members' balance rows: each only if its version
+/// is still the one read.
+fn update_balances(w: &mut Writes<'_>, balances: &BTreeMap<i64, Balance>) {
+    let rows: Vec<(&i64, &Balance)> = balances.iter().collect();
     for chunk in rows.chunks(BALANCES_PER_UPDATE_MAX) {
         let mut u = CaseUpdate::default();
         let column = |b: &Balance, c: usize| match c {
@@ -516,7 +765,6 @@ async fn member_effects(
         ));
         u.push(w, sql, chunk.len());
     }
-    Ok(Members::Written)
 }
 
 /// An UPDATE whose parameters are numbered in the order they appear and each used

@@ -93,6 +93,15 @@ impl<'a> Writes<'a> {
         }
     }
 
+    pub(crate) fn is_empty(&self) -> bool {
+        self.parts.is_empty()
+    }
+
+    /// Adds `later`'s writes after these.
+    pub(crate) fn extend(&mut self, later: Writes<'a>) {
+        self.parts.extend(later.parts);
+    }
+
     /// Whether PostgreSQL gets them as one statement (and so as one transaction).
     pub(crate) fn fit_one_statement(&self) -> bool {
         self.parts.iter().map(|p| p.params).sum::<usize>() <= STATEMENT_PARAMS_MAX
@@ -106,7 +115,9 @@ impl<'a> Writes<'a> {
         if self.parts.is_empty() {
             return Ok(true);
         }
-        if conn.backend_name() == "SQLite" {
+        if conn.backend_name() == "SQLite" || !self.fit_one_statement() {
+            // SQLite, or too many parameters for one PostgreSQL statement (a bulk load,
+            // inside its transaction): one statement at a time, in order.
             for part in self.parts {
                 let q = (part.bind)(sqlx::query(sqlx::AssertSqlSafe(positional(conn, part.sql))));
                 let affected = q.execute(&mut *conn).await?.rows_affected();
@@ -116,33 +127,41 @@ impl<'a> Writes<'a> {
             }
             return Ok(true);
         }
-        if !self.fit_one_statement() || self.parts.len() == 1 {
-            // Too many for one statement (a bulk load): one at a time, in order.
-            for part in self.parts {
-                let q = (part.bind)(sqlx::query(sqlx::AssertSqlSafe(part.sql)));
-                let affected = q.execute(&mut *conn).await?.rows_affected();
-                if part.expect.is_some_and(|n| n != affected) {
-                    return Ok(false);
-                }
-            }
-            return Ok(true);
+        match self.into_query() {
+            Some(q) => run(conn, q).await,
+            None => Ok(true),
+        }
+    }
+
+    /// The writes as one PostgreSQL statement, bound and ready to send (`run`).
+    pub(crate) fn into_query(self) -> Option<AnyQuery> {
+        if self.parts.is_empty() {
+            return None;
         }
         let (sql, binders) = combine(self.parts);
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for bind in binders {
             q = bind(q);
         }
-        match q.execute(&mut *conn).await {
-            Ok(_) => Ok(true),
-            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some(UNMET) => Ok(false),
-            Err(e) => Err(e.into()),
-        }
+        Some(q)
+    }
+}
+
+/// Sends a statement of `Writes::into_query`. `false`: a write did not come to what it
+/// had to, and nothing was written.
+pub(crate) async fn run(conn: &mut sqlx::AnyConnection, q: AnyQuery) -> Result<bool> {
+    match q.execute(&mut *conn).await {
+        Ok(_) => Ok(true),
+        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some(UNMET) => Ok(false),
+        Err(e) => Err(e.into()),
     }
 }
 
 /// One PostgreSQL statement for `parts`: `WITH w0 AS (…), w1 AS (…) SELECT …`, whose
 /// final select divides by zero unless every write affected the rows it had to. The
-/// divisor is not a constant, so the planner cannot fold the division in advance.
+/// divisor is not a constant, so the planner cannot fold the division in advance. The
+/// final select reads the writes in order, and so runs them in order: a later write
+/// that waits for a row lock (a compare-and-set) waits after the earlier ones are done.
 fn combine(parts: Vec<Part<'_>>) -> (String, Vec<Binder<'_>>) {
     let mut sql = String::from("WITH ");
     let mut checks = Vec::new();
@@ -154,22 +173,18 @@ fn combine(parts: Vec<Part<'_>>) -> (String, Vec<Binder<'_>>) {
         }
         sql.push_str(&format!("w{i} AS ("));
         sql.push_str(&renumber(&part.sql, offset));
-        if let Some(n) = part.expect {
-            sql.push_str(" RETURNING 1");
-            checks.push(format!("(SELECT count(*) FROM w{i}) = {n}"));
-        }
-        sql.push(')');
+        sql.push_str(" RETURNING 1)");
+        checks.push(match part.expect {
+            Some(n) => format!("(SELECT count(*) FROM w{i}) = {n}"),
+            None => format!("(SELECT count(*) FROM w{i}) >= 0"),
+        });
         offset += part.params;
         binders.push(part.bind);
     }
-    if checks.is_empty() {
-        sql.push_str(" SELECT 1");
-    } else {
-        sql.push_str(&format!(
-            " SELECT 1 / (CASE WHEN {} THEN 1 ELSE 0 END)",
-            checks.join(" AND ")
-        ));
-    }
+    sql.push_str(&format!(
+        " SELECT 1 / (CASE WHEN {} THEN 1 ELSE 0 END)",
+        checks.join(" AND ")
+    ));
     (sql, binders)
 }
 
@@ -214,8 +229,9 @@ mod tests {
         assert_eq!(binders.len(), 2);
         assert_eq!(
             sql,
-            "WITH w0 AS (INSERT INTO t (a) VALUES ($1)), w1 AS (UPDATE u SET b = $2 WHERE c = $3 RETURNING 1) \
-             SELECT 1 / (CASE WHEN (SELECT count(*) FROM w1) = 3 THEN 1 ELSE 0 END)"
+            "WITH w0 AS (INSERT INTO t (a) VALUES ($1) RETURNING 1), \
+             w1 AS (UPDATE u SET b = $2 WHERE c = $3 RETURNING 1) \
+             SELECT 1 / (CASE WHEN (SELECT count(*) FROM w0) >= 0 AND (SELECT count(*) FROM w1) = 3 THEN 1 ELSE 0 END)"
         );
     }
 }

@@ -13,6 +13,7 @@ on_both_backends!(sale_batch:
     a_key_used_before_the_batch_answers_its_order,
     member_awards_and_stored_value_in_a_batch_match_sale_by_sale,
     a_members_sales_meet_their_balance_in_arrival_order,
+    tills_and_a_receiving_clerk_at_once_leave_every_ledger_true,
 );
 
 fn sale(o: &Org, lines: &[(ProductId, i64)]) -> NewSale {
@@ -456,4 +457,91 @@ pub async fn a_members_sales_meet_their_balance_in_arrival_order(s: Store) {
     assert_eq!((b.points, b.principal_fen + b.bonus_fen), (0, 100));
     assert!(s.loyalty_mismatches(o.org).await.unwrap().is_empty());
     assert_eq!(s.sale_batch_fallbacks(), 0);
+}
+
+/// 32 tills through the group-commit writer while stock is received into the lots they
+/// sell from. On PostgreSQL batches are in flight together, each counting on the rows
+/// the one before it leaves, and a receipt changes those rows under them: whatever is
+/// written again, every sale lands once, and every ledger folds to its balance.
+pub async fn tills_and_a_receiving_clerk_at_once_leave_every_ledger_true(s: Store) {
+    let o = org(&s, "a").await;
+    let milk = product(&s, &o, "P1", "牛奶").await;
+    let bread = product(&s, &o, "P2", "面包").await;
+    stock(&s, &o, o.floor, milk, "M1", Some(T0 + 10 * HOUR), 300).await;
+    stock(&s, &o, o.floor, bread, "B1", None, 300).await;
+    let mut members = Vec::new();
+    for i in 0..8 {
+        let m = new_member(&s, &o, &format!("1380000010{i}")).await;
+        s.top_up(o.org, m, 10_000, "cash", None, T0).await.unwrap();
+        members.push(m);
+    }
+    let card = |s: &Store, m: MemberId| {
+        let s = s.clone();
+        async move {
+            let b = s.member_balance(o.org, m).await.unwrap();
+            (b.principal_fen + b.bonus_fen, b.points)
+        }
+    };
+    let mut before = 0;
+    for &m in &members {
+        before += card(&s, m).await.0;
+    }
+    let writer = s.sale_writer();
+    let sales: Vec<NewSale> = (0..240_usize)
+        .map(|k| {
+            let mut x = keyed(sale(&o, &[(milk, 1), (bread, 1)]), &format!("k{k}"));
+            if k % 2 == 0 {
+                let m = members[k / 2 % members.len()];
+                x.member = Some(m);
+                x.details.member_effects = Some(SaleMemberEffects {
+                    member: m,
+                    redeem_points: 0,
+                    stored_value_fen: 100,
+                    earn_points: 1,
+                    earn_expires_at: T0 + 1000 * HOUR,
+                });
+            }
+            x
+        })
+        .collect();
+    let mut tills = Vec::new();
+    for chunk in sales.chunks(sales.len() / 32) {
+        let (w, chunk, org) = (writer.clone(), chunk.to_vec(), o.org);
+        tills.push(tokio::spawn(async move {
+            let mut orders = Vec::new();
+            for x in chunk {
+                orders.push(w.record(org, x).await.unwrap());
+            }
+            orders
+        }));
+    }
+    for _ in 0..10 {
+        stock(&s, &o, o.floor, milk, "M1", Some(T0 + 10 * HOUR), 5).await;
+        tokio::task::yield_now().await;
+    }
+    let mut orders = Vec::new();
+    for t in tills {
+        orders.extend(t.await.unwrap());
+    }
+    assert!(orders.iter().all(|r| matches!(r, Recorded::New(_))), "{orders:?}");
+    let mut ids: Vec<OrderId> = orders.iter().map(|r| r.order()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 240, "every sale once");
+    assert_eq!(s.sales_summary(o.org).await.unwrap().orders, 240);
+    assert_eq!(s.on_hand(o.org, milk, None).await.unwrap(), 300 + 50 - 240);
+    assert_eq!(s.on_hand(o.org, bread, None).await.unwrap(), 300 - 240);
+    assert!(s.ledger_mismatches(o.org).await.unwrap().is_empty());
+    assert!(s.loyalty_mismatches(o.org).await.unwrap().is_empty());
+    let (mut after, mut points) = (0, 0);
+    for &m in &members {
+        let (value, p) = card(&s, m).await;
+        after += value;
+        points += p;
+    }
+    assert_eq!(
+        (before - after, points),
+        (120 * 100, 120),
+        "each member sale paid and earned once"
+    );
 }
