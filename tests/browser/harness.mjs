@@ -217,7 +217,7 @@ function apiRequest(baseURL, method, path, { token, json } = {}) {
       res.setEncoding('utf8');
       res.on('data', (chunk) => (text += chunk));
       res.on('end', () => {
-        if (res.statusCode !== 200) {
+        if (res.statusCode < 200 || res.statusCode > 299) {
           reject(new Error(`${method} ${path} answered ${res.statusCode}: ${text}`));
           return;
         }
@@ -244,6 +244,11 @@ export async function apiToken(baseURL, username) {
 /** GET a JSON API path with a bearer token. */
 export function apiGet(baseURL, token, path) {
   return apiRequest(baseURL, 'GET', path, { token });
+}
+
+/** POST JSON to an API path with a bearer token; resolves to the answer. */
+export function apiPost(baseURL, token, path, json) {
+  return apiRequest(baseURL, 'POST', path, { token, json });
 }
 
 /** The calendar day `days` from now in the store's time zone (Asia/Shanghai), as YYYY-MM-DD. */

@@ -6,7 +6,9 @@
 //      pickup code; the manager prepares, marks ready and verifies that code, and the
 //      resident's page shows the order completed;
 //   2. a resident orders for delivery in a slot, pays, cancels before preparation, and
-//      the stock comes back.
+//      the stock comes back;
+//   3. a resident picks one of their coupons at checkout, pays that much less, cancels,
+//      and the coupon is theirs to use again.
 //
 // Run from the repo root after `cargo build -p linli-cli`:
 //   LINLI_BIN="$PWD/target/debug/linli" node --test tests/browser/
@@ -17,7 +19,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { apiGet, apiToken, clickAndWait, launchBrowser, signIn, startServer, textOf, watchPage } from './harness.mjs';
+import { apiGet, apiPost, apiToken, clickAndWait, launchBrowser, signIn, startServer, textOf, watchPage } from './harness.mjs';
 
 // Screenshots go to docs/screenshots only when asked (LINLI_SCREENSHOTS=1).
 const SCREENSHOTS = process.env.LINLI_SCREENSHOTS
@@ -258,6 +260,57 @@ describe('the resident shop in a browser', { concurrency: false }, () => {
       await page.locator('#lang-toggle').click();
       await page.locator('a[data-tab="orders"]', { hasText: 'Orders' }).waitFor();
       assert.match(await textOf(page.locator(`[data-order-link="${orderId}"]`)), /Cancelled/);
+      watch.check();
+    } finally {
+      await resident.close();
+    }
+  });
+
+  test('a resident picks a coupon at checkout, pays less, and gets it back by cancelling', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const resident = await phoneContext();
+    try {
+      const page = await resident.newPage();
+      const watch = watchPage(page);
+      page.on('dialog', (d) => d.accept());
+      await signInResident(page, '13912340003');
+      const token = await residentToken(page);
+      const me = await apiGet(server.baseURL, token, '/api/v1/resident/me');
+      const coupon = await apiPost(server.baseURL, managerToken, '/api/v1/coupons', {
+        name_zh: '满1元减5角', kind: 'fixed', amount_fen: 50, threshold_fen: 100,
+        ends_at: Date.now() + 7 * 86_400_000, total_limit: 10,
+      });
+      await apiPost(server.baseURL, managerToken, `/api/v1/coupons/${coupon.id}/issues`, { member_ids: [me.member_id] });
+      const mine = async () => (await apiGet(server.baseURL, token, '/api/v1/resident/coupons'))
+        .filter((c) => c.coupon_id === coupon.id).map((c) => c.status);
+
+      await search(page, 'nn');
+      const card = page.locator('#grid .card.product:has(button[data-action="add"]:not([disabled]))').first();
+      await card.locator('button[data-action="add"]').click();
+      await page.locator('a[data-tab="cart"]').click();
+      await page.locator('[data-action="to-checkout"]').click();
+      const offered = page.locator('#coupon-panel label.option', { hasText: '满1元减5角' });
+      await offered.waitFor();
+      await offered.click();
+      await page.locator('#coupon-panel label.option.on', { hasText: '满1元减5角' }).waitFor();
+      await page.locator('#place').click();
+      await payWithSimulator(page);
+
+      const orderId = Number(await page.locator('section.order').getAttribute('data-order'));
+      const order = await apiGet(server.baseURL, token, `/api/v1/resident/orders/${orderId}`);
+      assert.ok(order.subtotal_fen - order.total_fen >= 50, `¥0.50 off at least: ${JSON.stringify(order)}`);
+      assert.deepEqual(await mine(), ['used']);
+
+      await page.locator('button[data-action="cancel"]').click();
+      await page.locator('[data-order-status]', { hasText: '已取消' }).waitFor();
+      assert.deepEqual(await mine(), ['issued'], 'the coupon came back');
+      // And the next checkout offers it again.
+      await page.locator('a[data-tab="home"]').click();
+      await search(page, 'nn');
+      await page.locator('#grid .card.product:has(button[data-action="add"]:not([disabled]))').first()
+        .locator('button[data-action="add"]').click();
+      await page.locator('a[data-tab="cart"]').click();
+      await page.locator('[data-action="to-checkout"]').click();
+      await page.locator('#coupon-panel label.option', { hasText: '满1元减5角' }).waitFor();
       watch.check();
     } finally {
       await resident.close();

@@ -831,18 +831,7 @@ impl App {
         coupon_ids: &[i64],
         at: i64,
     ) -> Result<Offers, AppError> {
-        if coupon_ids.len() > COUPONS_MAX {
-            return Err(bad(
-                "coupon_ids",
-                &format!("at most {COUPONS_MAX} coupons per order"),
-                &format!("每单最多出示 {COUPONS_MAX} 张优惠券"),
-            ));
-        }
-        for (i, c) in coupon_ids.iter().enumerate() {
-            if coupon_ids[..i].contains(c) {
-                return Err(bad("coupon_ids", "a coupon is given twice", "优惠券重复"));
-            }
-        }
+        let ids = coupon_ids_checked(coupon_ids)?;
         let promotions = self.store.active_promotions(actor.org, at).await?;
         let (member_ctx, coupons) = match member {
             None => {
@@ -859,7 +848,6 @@ impl App {
                 actor.require(Permission::ViewMembers)?;
                 let is_new_member = self.store.is_new_member(actor.org, m).await?;
                 let tier = self.member_standing(actor, m).await?.tier;
-                let ids: Vec<CouponId> = coupon_ids.iter().map(|c| CouponId(*c)).collect();
                 let coupons = self.store.usable_coupons(actor.org, m, &ids, at).await?;
                 (
                     Some(MemberContext {
@@ -977,6 +965,39 @@ fn refusal_code(r: &pricing::CouponRefusal) -> &'static str {
         LimitReached { .. } => "limit_reached",
         NoExtraSaving => "no_extra_saving",
         MemberTierChosen => "member_tier_chosen",
+    }
+}
+
+/// The coupons an order presents: at most `COUPONS_MAX`, none twice.
+pub(crate) fn coupon_ids_checked(coupon_ids: &[i64]) -> Result<Vec<CouponId>, AppError> {
+    if coupon_ids.len() > COUPONS_MAX {
+        return Err(bad(
+            "coupon_ids",
+            &format!("at most {COUPONS_MAX} coupons per order"),
+            &format!("每单最多出示 {COUPONS_MAX} 张优惠券"),
+        ));
+    }
+    for (i, c) in coupon_ids.iter().enumerate() {
+        if coupon_ids[..i].contains(c) {
+            return Err(bad("coupon_ids", "a coupon is given twice", "优惠券重复"));
+        }
+    }
+    Ok(coupon_ids.iter().map(|c| CouponId(*c)).collect())
+}
+
+/// A coupon the member cannot use (not theirs, used, out of its window), as a 4xx
+/// naming `coupon_ids`: another member's coupon reads as no such coupon.
+pub(crate) fn coupon_refusal(e: linli_store::StoreError) -> AppError {
+    match e {
+        linli_store::StoreError::NotFound => {
+            bad("coupon_ids", "no such coupon for this member", "该会员没有这张优惠券")
+        }
+        linli_store::StoreError::Refused { en, zh, .. } => AppError::Invalid {
+            field: "coupon_ids".into(),
+            message_en: en,
+            message_zh: zh,
+        },
+        other => other.into(),
     }
 }
 

@@ -116,6 +116,8 @@ pub struct PlaceInput {
     /// Presale: the ship date (ISO); defaults to the earliest open presale of the products.
     pub presale_date: Option<String>,
     pub note: Option<String>,
+    /// The resident's coupons (issue ids) to use; the price takes those that apply.
+    pub coupon_ids: Vec<i64>,
 }
 
 /// Reordering a past order: how this one is fulfilled (pickup unless said otherwise).
@@ -193,8 +195,8 @@ pub enum PaymentCaller {
 
 /// What the pricing engine gets besides the cart.
 ///
-/// Seam: promotions, coupons and the member's tier join here when the offers and
-/// loyalty areas expose them for online orders; today an online order pays list prices.
+/// The store's promotions, the member's tier and their coupons (`online_offers`); a
+/// platform order pays the prices it arrives with (`no_offers`).
 struct OnlineOffers {
     promotions: Vec<Promotion>,
     coupons: Vec<Coupon>,
@@ -413,6 +415,7 @@ impl App {
             room: input.room,
             presale_date: None,
             note: input.note,
+            coupon_ids: Vec::new(),
         };
         self.place_order(r, place).await
     }
@@ -850,6 +853,7 @@ impl App {
                 external_id: key.external_id().to_string(),
                 content_hash: hex::encode(h.finalize()),
             }),
+            coupon_issues: Vec::new(),
             paid: true,
             note,
             at: self.now(),
@@ -1122,7 +1126,7 @@ impl App {
             }
         };
         channel.accepts(fulfilment).map_err(|e| order_err(&e, "fulfilment"))?;
-        let offers = self.online_offers(r).await?;
+        let offers = self.online_offers(r, &input.coupon_ids).await?;
         let priced = price_lines(&products, &offers, now)?;
         let pickup_code = matches!(fulfilment, Fulfilment::Pickup | Fulfilment::Presale { .. })
             .then(|| rules::pickup_code_from(rand::rng().next_u32()));
@@ -1142,18 +1146,20 @@ impl App {
             delivery,
             slot_capacity: SLOT_CAPACITY_DEFAULT,
             external: None,
+            coupon_issues: priced.coupon_issues,
             paid: false,
             note,
             at: now,
         })
     }
 
-    /// What prices an online order besides the shelf: the store's running promotions and
-    /// the member's tier, as at the till. Flash sales stay at the till for now (their cap
-    /// is taken in the till sale's transaction; online orders do not take it yet), and
-    /// coupons are not offered online yet.
-    async fn online_offers(&self, r: &Resident) -> Result<OnlineOffers, AppError> {
+    /// What prices an online order besides the shelf: the store's running promotions,
+    /// the member's tier and the coupons they present, as at the till. Flash sales stay
+    /// at the till for now (their cap is taken in the till sale's transaction; online
+    /// orders do not take it yet).
+    async fn online_offers(&self, r: &Resident, coupon_ids: &[i64]) -> Result<OnlineOffers, AppError> {
         let now = self.now();
+        let ids = crate::offers::coupon_ids_checked(coupon_ids)?;
         let promotions = self
             .store
             .active_promotions(r.org, now)
@@ -1164,12 +1170,21 @@ impl App {
         let settings = self.store.loyalty_settings(r.org).await?;
         let spend = self.store.rolling_spend(r.org, r.member, now).await?;
         let tier = settings.tiers().tier_for(spend);
+        let coupons = if ids.is_empty() {
+            Vec::new()
+        } else {
+            self.store
+                .usable_coupons(r.org, r.member, &ids, now)
+                .await
+                .map_err(crate::offers::coupon_refusal)?
+        };
+        let is_new_member = !coupons.is_empty() && self.store.is_new_member(r.org, r.member).await?;
         Ok(OnlineOffers {
             promotions,
-            coupons: Vec::new(),
+            coupons,
             member: Some(MemberContext {
                 tier_discount_bp: tier.discount_bp.min(pricing::BP_MAX),
-                is_new_member: false,
+                is_new_member,
             }),
             policy: StackingPolicy::default(),
         })
@@ -1270,6 +1285,8 @@ struct PricedOrder {
     subtotal_fen: i64,
     discount_fen: i64,
     total_fen: i64,
+    /// The coupons the price counts on (issue ids).
+    coupon_issues: Vec<i64>,
 }
 
 /// Prices (product, qty, unit price) lines with the one pricing engine.
@@ -1310,6 +1327,7 @@ fn price_lines(
         subtotal_fen: priced.subtotal_fen,
         discount_fen: priced.subtotal_fen - priced.total_fen,
         total_fen: priced.total_fen,
+        coupon_issues: priced.coupons_used.iter().map(|c| c.0).collect(),
     })
 }
 

@@ -391,19 +391,7 @@ impl App {
                     self.store
                         .usable_coupons(actor.org, m, &ids, at)
                         .await
-                        .map_err(|e| match e {
-                            linli_store::StoreError::NotFound => AppError::invalid(
-                                "coupon_ids",
-                                "no such coupon for this member",
-                                "该会员没有这张优惠券",
-                            ),
-                            linli_store::StoreError::Refused { en, zh, .. } => AppError::Invalid {
-                                field: "coupon_ids".into(),
-                                message_en: en,
-                                message_zh: zh,
-                            },
-                            other => other.into(),
-                        })?
+                        .map_err(crate::offers::coupon_refusal)?
                 }
                 _ => Vec::new(),
             };

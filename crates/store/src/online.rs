@@ -78,6 +78,9 @@ pub struct NewOnlineOrder {
     /// Capacity given to a delivery slot on its first booking.
     pub slot_capacity: i64,
     pub external: Option<ExternalOrder>,
+    /// The member's coupons (issue ids) the price counts on: used by the order, given
+    /// back if it is cancelled.
+    pub coupon_issues: Vec<i64>,
     /// Platform orders arrive paid: `Pay` is applied in the same transaction.
     pub paid: bool,
     pub note: String,
@@ -858,6 +861,10 @@ async fn apply_in(
     if matches!(head.fulfilment, Fulfilment::Presale { .. }) && event == OrderEvent::StartPreparing {
         reserve_lines_in(tx, org, head.id, head.location, at).await?;
     }
+    if to == OrderStatus::Cancelled && from != OrderStatus::Cancelled {
+        // The coupons it used are the resident's again (or expired, if their window closed).
+        crate::offers::release_coupon_in(tx, org, head.id, at).await?;
+    }
     if orders::releases_reservation(from, to) {
         release_in(tx, org, head.id, at).await?;
         if let (Fulfilment::Delivery { .. }, Some(start)) = (head.fulfilment, head.slot_start) {
@@ -1037,6 +1044,14 @@ async fn place_in(tx: &mut Tx, org: OrgId, o: &NewOnlineOrder) -> Result<std::re
         .rows_affected();
         if n != 1 {
             return Err(StoreError::NotFound);
+        }
+    }
+    if !o.coupon_issues.is_empty() {
+        let member = o.member.ok_or(StoreError::State("coupons need a member"))?;
+        for issue in &o.coupon_issues {
+            if let Err(e) = crate::offers::use_coupon_in(tx, org, member, *issue, id, o.at).await {
+                return Refusal::from_store(e, "coupon_ids".into()).map(Err);
+            }
         }
     }
     if let Some(start) = slot_start {

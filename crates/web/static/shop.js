@@ -103,6 +103,7 @@
     'checkout.lines': ['商品清单', 'Items'],
     'checkout.submit': ['提交订单', 'Place order'],
     'checkout.store': ['门店', 'Store'],
+    'checkout.coupon_hint': ['满足使用条件的券在下单时抵扣，取消订单后退回', 'Coupons that apply are taken off when you place the order, and come back if you cancel it'],
     today: ['今天', 'Today'],
     tomorrow: ['明天', 'Tomorrow'],
     'pay.title': ['支付订单', 'Pay'],
@@ -817,15 +818,26 @@
   }
 
   /** What the checkout form holds between renders. */
-  const checkout = { mode: 'pickup', date: null, slot: null, building: null, unit: '', room: '', note: '' };
+  const checkout = { mode: 'pickup', date: null, slot: null, building: null, unit: '', room: '', note: '', coupons: [] };
+
+  /** What a coupon takes off, as its face shows it. */
+  function couponValue(c) {
+    if (c.amount_fen != null) return money(c.amount_fen);
+    if (c.percent_off_bp != null) return t('coupon.percent', { d: +((10000 - c.percent_off_bp) / 1000).toFixed(1), p: +(c.percent_off_bp / 100).toFixed(1) });
+    return t('coupon.free_item');
+  }
 
   async function viewCheckout(seq) {
     setChrome(t('checkout.title'), { back: true, tab: 'cart' });
     const c = cart();
     if (c.length === 0) return go('#/cart', true);
     view.innerHTML = loadingHtml();
-    const info = await ensureShop();
+    const [info, usable] = await Promise.all([
+      ensureShop(),
+      api('GET', '/api/v1/resident/coupons?usable=true').catch(() => []),
+    ]);
     if (seq !== renderSeq) return;
+    checkout.coupons = checkout.coupons.filter((id) => usable.some((u) => u.id === id));
     const presaleDate = c[0].presale_date || null;
     if (presaleDate) checkout.mode = 'presale';
     else if (checkout.mode === 'presale') checkout.mode = 'pickup';
@@ -861,6 +873,12 @@
         <h2>${esc(t('checkout.slot'))}</h2>
         <div class="slots" id="slots">${loadingHtml()}</div>
       </section>` : ''}
+      ${usable.length ? `<section class="panel" id="coupon-panel"><h2>${esc(t('me.coupons'))}</h2>
+        <div class="options">${usable.map((u) => `<label class="option${checkout.coupons.includes(u.id) ? ' on' : ''}">
+          <input type="checkbox" name="coupon" value="${u.id}"${checkout.coupons.includes(u.id) ? ' checked' : ''}>
+          <span><strong>${esc(couponValue(u))} · ${esc(lang === 'en' ? u.name_en || u.name_zh : u.name_zh)}</strong>
+          <small>${u.threshold_fen ? `${esc(t('coupon.threshold', { t: money(u.threshold_fen) }))} · ` : ''}${esc(t('coupon.until', { d: dateTime(u.expires_at) }))}</small></span></label>`).join('')}</div>
+        <p class="muted small">${esc(t('checkout.coupon_hint'))}</p></section>` : ''}
       <section class="panel"><h2>${esc(t('checkout.lines'))}</h2>
         <ul class="mini-lines">${c.map((l) => `<li><span>${esc(name(l))} × ${esc(qtyText(l.qty, l))}</span><span>${esc(money(lineTotal(l.price_fen, l.qty, l)))}</span></li>`).join('')}</ul>
         <label>${esc(t('checkout.note'))}<textarea name="note" maxlength="200" rows="2">${esc(checkout.note)}</textarea></label>
@@ -899,6 +917,7 @@
     if (form.unit) checkout.unit = form.unit.value;
     if (form.room) checkout.room = form.room.value;
     if (form.note) checkout.note = form.note.value;
+    checkout.coupons = [...form.querySelectorAll('input[name=coupon]:checked')].map((i) => Number(i.value));
   }
 
   async function placeOrder(form) {
@@ -911,6 +930,7 @@
       fulfilment: checkout.mode,
     };
     if (checkout.note.trim()) body.note = checkout.note.trim();
+    if (checkout.coupons.length) body.coupon_ids = checkout.coupons;
     if (checkout.mode === 'delivery') {
       if (!checkout.building) return toast(t('checkout.choose_building'), 'bad');
       if (!checkout.slot) return toast(t('checkout.choose_slot'), 'bad');
@@ -927,6 +947,7 @@
       saveCart([]);
       checkout.slot = null;
       checkout.note = '';
+      checkout.coupons = [];
       go(`#/pay/${order.id}`);
     } catch (e) {
       busy(btn, false);
@@ -1128,9 +1149,7 @@
     const couponHtml = coupons.length === 0
       ? `<p class="muted">${esc(t('me.no_coupons'))}</p>`
       : `<ul class="coupons">${coupons.map((c) => {
-        const value = c.amount_fen != null ? money(c.amount_fen)
-          : c.percent_off_bp != null ? t('coupon.percent', { d: +((10000 - c.percent_off_bp) / 1000).toFixed(1), p: +(c.percent_off_bp / 100).toFixed(1) })
-            : t('coupon.free_item');
+        const value = couponValue(c);
         return `<li class="coupon${c.status === 'issued' ? '' : ' used'}"><div class="coupon-value">${esc(value)}</div>
           <div class="coupon-body"><strong>${esc(lang === 'en' ? c.name_en || c.name_zh : c.name_zh)}</strong>
           <span class="muted small">${c.threshold_fen ? `${esc(t('coupon.threshold', { t: money(c.threshold_fen) }))} · ` : ''}${esc(t('coupon.until', { d: dateTime(c.expires_at) }))}</span></div>
@@ -1300,6 +1319,9 @@
       readCheckoutForm(form);
       checkout.mode = ev.target.value;
       render();
+    } else if (ev.target.name === 'coupon') {
+      ev.target.closest('label').classList.toggle('on', ev.target.checked);
+      readCheckoutForm(form);
     } else if (ev.target.name === 'slot') {
       checkout.slot = Number(ev.target.value);
       form.querySelectorAll('.slot').forEach((s) => s.classList.toggle('on', s.contains(ev.target)));

@@ -55,6 +55,7 @@ fn pickup(o: &Org, member: Option<MemberId>, lines: Vec<OnlineLine>, code: u32) 
         delivery: None,
         slot_capacity: 20,
         external: None,
+        coupon_issues: Vec::new(),
         paid: false,
         note: String::new(),
         at: T0,

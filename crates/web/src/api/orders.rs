@@ -126,6 +126,10 @@ pub struct PlaceOrderRequest {
     pub presale_date: Option<String>,
     /// Up to 200 characters for the store.
     pub note: Option<String>,
+    /// The resident's coupons to use (issue ids from `/api/v1/resident/coupons`); the
+    /// price takes those that apply, and a cancelled order gives them back.
+    #[serde(default)]
+    pub coupon_ids: Vec<i64>,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -662,6 +666,7 @@ async fn place_order(
         room: i.room,
         presale_date: i.presale_date,
         note: i.note,
+        coupon_ids: i.coupon_ids,
     };
     let order = s.app.place_order(&r, input).await?;
     Ok((StatusCode::CREATED, axum::Json(order_out(order, View::Resident))))

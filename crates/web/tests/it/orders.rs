@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 on_both_backends!(orders:
     pickup_order_goes_from_placing_to_handover_and_sells_the_stock,
     online_orders_get_the_stores_promotions_but_not_its_flash_sales,
+    a_residents_coupon_lowers_their_order_and_a_cancel_gives_it_back,
     a_resident_sees_only_their_own_orders,
     resident_and_staff_tokens_do_not_stand_in_for_each_other,
     wrong_pickup_codes_lock_the_order,
@@ -1089,4 +1090,91 @@ async fn online_orders_get_the_stores_promotions_but_not_its_flash_sales(t: Test
     assert_eq!(order["total_fen"], 975, "{order}");
     let order = place(&t, &token, pickup_of(&t, eggs, 1)).await;
     assert_eq!(order["total_fen"], 650, "the flash sale is the till's only: {order}");
+}
+
+/// The resident's coupons as `/api/v1/resident/coupons` lists them: (copy id, status).
+async fn my_coupons(t: &TestApp, token: &str) -> Vec<(i64, String)> {
+    let (status, list) = t.call("GET", "/api/v1/resident/coupons", Some(token), None).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["id"].as_i64().unwrap(), c["status"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+async fn a_residents_coupon_lowers_their_order_and_a_cancel_gives_it_back(t: TestApp) {
+    let owner = t.login("a_owner").await;
+    let milk = stocked(&t, &owner, "M1", 20).await;
+    let me = resident(&t, &owner, t.a.org, "13700137001").await;
+    let other = resident(&t, &owner, t.a.org, "13700137002").await;
+    let (_, who) = t.call("GET", "/api/v1/resident/me", Some(&me), None).await;
+    let (status, coupon) = t
+        .call(
+            "POST",
+            "/api/v1/coupons",
+            Some(&owner),
+            Some(
+                json!({"name_zh": "满10减3", "kind": "fixed", "amount_fen": 300, "threshold_fen": 1000,
+                "ends_at": NOW + 30 * 24 * 3_600_000, "total_limit": 100}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{coupon}");
+    let (status, issued) = t
+        .call(
+            "POST",
+            &format!("/api/v1/coupons/{}/issues", coupon["id"]),
+            Some(&owner),
+            Some(json!({"member_ids": [who["member_id"]]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{issued}");
+    let copy = my_coupons(&t, &me).await[0].0;
+    let with_coupon = |qty: i64| {
+        let mut body = pickup_of(&t, milk, qty);
+        body["coupon_ids"] = json!([copy]);
+        body
+    };
+
+    // Another resident cannot use it, and learns nothing of it.
+    let (status, body) = t
+        .call("POST", "/api/v1/resident/orders", Some(&other), Some(with_coupon(2)))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "coupon_ids", "{body}");
+    assert_eq!(reserved(&t, milk).await, 0, "nothing was placed");
+
+    // ¥13.00 of milk, ¥3 off; the coupon is used.
+    let order = place(&t, &me, with_coupon(2)).await;
+    assert_eq!(
+        (order["subtotal_fen"].as_i64(), order["total_fen"].as_i64()),
+        (Some(1300), Some(1000)),
+        "{order}"
+    );
+    assert_eq!(my_coupons(&t, &me).await, vec![(copy, "used".to_string())]);
+    let (status, body) = t
+        .call("POST", "/api/v1/resident/orders", Some(&me), Some(with_coupon(2)))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a coupon used once: {body}");
+    assert_eq!(body["error"]["field"], "coupon_ids");
+
+    // Cancelled before it was prepared: the coupon is the resident's again.
+    let (status, body) = t
+        .call(
+            "POST",
+            &format!("/api/v1/resident/orders/{}/cancel", order["id"]),
+            Some(&me),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(my_coupons(&t, &me).await, vec![(copy, "issued".to_string())]);
+
+    // Under the threshold the coupon does not apply and stays unused.
+    let small = place(&t, &me, with_coupon(1)).await;
+    assert_eq!(small["total_fen"], 650, "{small}");
+    assert_eq!(my_coupons(&t, &me).await, vec![(copy, "issued".to_string())]);
+    let again = place(&t, &me, with_coupon(2)).await;
+    assert_eq!(again["total_fen"], 1000, "{again}");
 }
