@@ -737,16 +737,38 @@ async fn consume_in(tx: &mut Tx, org: OrgId, order: OrderId, staff: Option<Staff
         let lot = lot_of(r);
         let location = LocationId(r.get("location_id"));
         let qty: i64 = r.get("qty");
-        let closed = sqlx::query(
-            "UPDATE stock_reservations SET status = 'consumed', closed_at = $1 WHERE id = $2 AND status = 'open'",
-        )
-        .bind(at)
-        .bind(r.get::<i64, _>("reservation_id"))
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
+        // A lot that expired while the order waited is never sold: its units are let go
+        // (to be written off with the rest of the lot) and the order takes as many from
+        // fresh lots by FEFO, or the handover is refused and nothing changes.
+        let expired = lot.expires_at.is_some_and(|e| e <= at);
+        let closed =
+            sqlx::query("UPDATE stock_reservations SET status = $1, closed_at = $2 WHERE id = $3 AND status = 'open'")
+                .bind(if expired { "released" } else { "consumed" })
+                .bind(at)
+                .bind(r.get::<i64, _>("reservation_id"))
+                .execute(&mut **tx)
+                .await?
+                .rows_affected();
         if closed != 1 {
             return Err(StoreError::State(LOST_RACE));
+        }
+        if expired {
+            let freed = sqlx::query(
+                "UPDATE stock_balances SET qty_reserved = qty_reserved - $1 \
+                 WHERE org_id = $2 AND location_id = $3 AND lot_id = $4 AND qty_reserved >= $1",
+            )
+            .bind(qty)
+            .bind(org.0)
+            .bind(location.0)
+            .bind(lot.id.0)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+            if freed != 1 {
+                return Err(StoreError::State("a reservation is larger than the units reserved"));
+            }
+            crate::stock::allocate_in(tx, org, location, lot.product_id, qty, MovementKind::Sale, &meta, at).await?;
+            continue;
         }
         let after: i64 = sqlx::query(
             "UPDATE stock_balances SET qty_on_hand = qty_on_hand - $1, qty_reserved = qty_reserved - $1 \

@@ -15,6 +15,7 @@ use std::sync::Arc;
 on_both_backends!(online:
     reserve_release_and_consume_keep_balances_equal_to_the_ledger,
     reservation_takes_fefo_and_never_an_expired_lot,
+    a_reserved_lot_that_expires_before_pickup_is_never_sold,
     concurrent_shop_orders_and_till_sales_never_oversell,
     unpaid_order_times_out_and_gives_its_stock_and_slot_back,
     presale_cap_holds_under_a_hundred_concurrent_buyers,
@@ -917,4 +918,53 @@ pub async fn sign_in_code_is_rate_limited_and_used_once(s: Store) {
             .unwrap(),
         ResidentLogin::NoCode
     );
+}
+
+/// An order reserves the lot that expires first; the resident comes after it expired.
+/// The handover sells as many from a fresh lot instead, and lets the expired units go
+/// (to be written off); with no fresh units left the handover is refused and nothing
+/// changes.
+pub async fn a_reserved_lot_that_expires_before_pickup_is_never_sold(s: Store) {
+    let o = org(&s, "a").await;
+    let milk = product(&s, &o, "P1", "牛奶").await;
+    let bread = product(&s, &o, "P2", "面包").await;
+    stock(&s, &o, o.floor, milk, "SOON", Some(T0 + 2 * DAY), 3).await;
+    stock(&s, &o, o.floor, milk, "LATE", Some(T0 + 9 * DAY), 5).await;
+    stock(&s, &o, o.floor, bread, "B-SOON", Some(T0 + 2 * DAY), 2).await;
+    let milk_order = place(&s, &o, &pickup(&o, None, vec![line(milk, 3)], 11)).await;
+    let bread_order = place(&s, &o, &pickup(&o, None, vec![line(bread, 2)], 12)).await;
+    make_ready(&s, &o, milk_order).await;
+    make_ready(&s, &o, bread_order).await;
+    let late = T0 + 3 * DAY;
+    assert_eq!(
+        s.verify_pickup(o.org, milk_order, "000011", staff(&o), late)
+            .await
+            .unwrap(),
+        PickupOutcome::Completed
+    );
+    let sold: Vec<(String, i64)> = s
+        .movements(o.org, Some(milk), None, page(50))
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .filter(|m| m.ref_type == "order" && m.ref_id == Some(milk_order.0))
+        .map(|m| (m.lot_code.clone(), m.qty_delta))
+        .collect();
+    assert_eq!(sold, [("LATE".to_string(), -3)], "sold from the fresh lot");
+    assert_eq!(s.reserved(o.org, milk, None).await.unwrap(), 0);
+    assert_eq!(
+        s.on_hand(o.org, milk, None).await.unwrap(),
+        3 + 5 - 3,
+        "the expired units stay to be written off"
+    );
+    assert_books_agree(&s, &o).await;
+
+    let refused = s.verify_pickup(o.org, bread_order, "000012", staff(&o), late).await;
+    assert!(matches!(refused, Err(StoreError::Stock(_))), "{refused:?}");
+    let order = s.online_order(o.org, bread_order, None).await.unwrap();
+    assert_eq!(order.status, OrderStatus::Ready, "nothing changed");
+    assert_eq!(s.reserved(o.org, bread, None).await.unwrap(), 2);
+    assert_eq!(s.on_hand(o.org, bread, None).await.unwrap(), 2);
+    assert_books_agree(&s, &o).await;
 }
