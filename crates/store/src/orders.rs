@@ -8,7 +8,7 @@
 use crate::db::{Store, Tx, opt_i64};
 use crate::error::{Result, StoreError};
 use crate::stock::{ALLOCATION_RETRIES_MAX, LotRow, lot_row};
-use crate::writes::{PARAMS_PER_STATEMENT_MAX, Writes};
+use crate::writes::{Val, Writes};
 use linli_domain::ids::{LocationId, MemberId, OrderId, OrgId, ProductId, StaffId, StoreId};
 use linli_domain::stock::{self, LotStock, MovementKind};
 use sqlx::Row;
@@ -373,36 +373,58 @@ impl PlacedSale<'_> {
         self.sale.lines.iter().map(|l| l.line_total_fen).sum::<i64>() + self.sale.details.rounding_fen
     }
 
-    /// Binds every column of `ORDER_COLUMNS` in order.
-    pub(crate) fn bind_order(&self, q: AnyQuery) -> AnyQuery {
+    /// Every column of `ORDER_COLUMNS` in order, as `bind_order` binds them.
+    fn order_vals(&self) -> Vec<Val> {
         let (sale, d, total) = (self.sale, &self.sale.details, self.total());
-        let flag = if self.short.is_empty() {
-            d.flag
+        vec![
+            self.org.0.into(),
+            sale.store.0.into(),
+            sale.location.0.into(),
+            sale.channel.into(),
+            sale.member.map(|m| m.0).into(),
+            sale.staff.map(|s| s.0).into(),
+            total.into(),
+            sale.at.into(),
+            sale.at.into(),
+            self.subtotal().into(),
+            d.discount_fen.into(),
+            d.rounding_fen.into(),
+            d.change_fen.into(),
+            d.points_earned.into(),
+            d.points_redeemed.into(),
+            d.shift.into(),
+            d.offline_till.clone().into(),
+            self.flag().into(),
+            "completed".into(),
+        ]
+    }
+
+    /// The order's subtotal: as given, else the lines' total.
+    fn subtotal(&self) -> i64 {
+        let d = &self.sale.details;
+        if d.subtotal_fen == 0 {
+            self.total() - d.rounding_fen
+        } else {
+            d.subtotal_fen
+        }
+    }
+
+    /// `stock_short` when an offline sale kept a shortfall, else the sale's own flag.
+    fn flag(&self) -> Option<&'static str> {
+        if self.short.is_empty() {
+            self.sale.details.flag
         } else {
             Some("stock_short")
-        };
-        q.bind(self.org.0)
-            .bind(sale.store.0)
-            .bind(sale.location.0)
-            .bind(sale.channel)
-            .bind(sale.member.map(|m| m.0))
-            .bind(sale.staff.map(|s| s.0))
-            .bind(total)
-            .bind(sale.at)
-            .bind(sale.at)
-            .bind(if d.subtotal_fen == 0 {
-                total - d.rounding_fen
-            } else {
-                d.subtotal_fen
-            })
-            .bind(d.discount_fen)
-            .bind(d.rounding_fen)
-            .bind(d.change_fen)
-            .bind(d.points_earned)
-            .bind(d.points_redeemed)
-            .bind(d.shift)
-            .bind(d.offline_till.clone())
-            .bind(flag)
+        }
+    }
+
+    /// Binds every column of `ORDER_COLUMNS` in order.
+    pub(crate) fn bind_order(&self, mut q: AnyQuery) -> AnyQuery {
+        // The last, `status`, is the literal 'completed' in `order_values`.
+        for v in self.order_vals().into_iter().take(ORDER_BOUND) {
+            q = v.bind(q);
+        }
+        q
     }
 
     /// One order line per lot, so a recall finds every buyer of a lot; the line total is
@@ -458,131 +480,166 @@ pub(crate) fn order_values(rows: usize, extra: usize) -> String {
 }
 
 /// Inserts orders with ids chosen beforehand (the batch path on PostgreSQL).
-pub(crate) fn push_orders_with_ids<'a>(w: &mut Writes<'a>, placed: &'a [PlacedSale<'a>]) {
-    for chunk in placed.chunks(PARAMS_PER_STATEMENT_MAX / (ORDER_BOUND + 1)) {
-        let sql = format!(
-            "INSERT INTO orders (id, {ORDER_COLUMNS}) VALUES {}",
-            order_values(chunk.len(), 1)
-        );
-        w.push(sql, chunk.len() * (ORDER_BOUND + 1), None, move |mut q| {
-            for p in chunk {
-                q = p.bind_order(q.bind(p.id));
-            }
-            q
-        });
-    }
+pub(crate) fn push_orders_with_ids(w: &mut Writes<'_>, placed: &[PlacedSale<'_>]) {
+    let columns: Vec<&str> = std::iter::once("id").chain(ORDER_COLUMNS.split(", ")).collect();
+    let rows = placed
+        .iter()
+        .map(|p| {
+            let mut row = vec![Val::from(p.id)];
+            row.extend(p.order_vals());
+            row
+        })
+        .collect();
+    w.insert("orders", &columns, "", rows, false);
 }
 
 /// Writes the placed sales' stock movements, order lines, payments, discounts and
 /// shortfalls, one multi-row statement per table however many sales there are.
-pub(crate) fn push_sale_rows<'a>(w: &mut Writes<'a>, placed: &'a [PlacedSale<'a>]) {
-    let moves: Vec<(&PlacedSale, &Taken)> = placed
+pub(crate) fn push_sale_rows(w: &mut Writes<'_>, placed: &[PlacedSale<'_>]) {
+    let moves = placed
         .iter()
         .flat_map(|p| p.taken.iter().map(move |t| (p, t)))
+        .map(|(p, t)| {
+            vec![
+                p.org.0.into(),
+                p.sale.location.0.into(),
+                t.lot.product_id.0.into(),
+                t.lot.id.0.into(),
+                MovementKind::Sale.code().into(),
+                (-t.qty).into(),
+                t.balance_after.into(),
+                "fefo".into(),
+                "order".into(),
+                p.id.into(),
+                p.sale.staff.map(|s| s.0).into(),
+                p.sale.at.into(),
+            ]
+        })
         .collect();
-    w.insert_many(
-        "INSERT INTO stock_movements (org_id, location_id, product_id, lot_id, kind, qty_delta, balance_after, reason, \
-         ref_type, ref_id, staff_id, at)",
+    w.insert(
+        "stock_movements",
+        &[
+            "org_id",
+            "location_id",
+            "product_id",
+            "lot_id",
+            "kind",
+            "qty_delta",
+            "balance_after",
+            "reason",
+            "ref_type",
+            "ref_id",
+            "staff_id",
+            "at",
+        ],
         "",
-        12,
         moves,
         false,
-        |q, (p, t)| {
-            q.bind(p.org.0)
-                .bind(p.sale.location.0)
-                .bind(t.lot.product_id.0)
-                .bind(t.lot.id.0)
-                .bind(MovementKind::Sale.code())
-                .bind(-t.qty)
-                .bind(t.balance_after)
-                .bind("fefo")
-                .bind("order")
-                .bind(Some(p.id))
-                .bind(p.sale.staff.map(|s| s.0))
-                .bind(p.sale.at)
-        },
     );
-    let lines: Vec<(&PlacedSale, LineRow)> = placed
+    let lines = placed
         .iter()
         .flat_map(|p| p.line_rows().into_iter().map(move |r| (p, r)))
+        .map(|(p, (i, lot, qty, part))| {
+            let line = &p.sale.lines[i];
+            vec![
+                p.org.0.into(),
+                p.id.into(),
+                line.product.0.into(),
+                lot.into(),
+                qty.into(),
+                line.unit_price_fen.into(),
+                part.into(),
+                (i64::try_from(i).expect("lines are bounded") + 1).into(),
+            ]
+        })
         .collect();
-    w.insert_many(
-        "INSERT INTO order_lines (org_id, order_id, product_id, lot_id, qty, unit_price_fen, line_total_fen, line_no)",
+    w.insert(
+        "order_lines",
+        &[
+            "org_id",
+            "order_id",
+            "product_id",
+            "lot_id",
+            "qty",
+            "unit_price_fen",
+            "line_total_fen",
+            "line_no",
+        ],
         "",
-        8,
         lines,
         false,
-        |q, (p, (i, lot, qty, part))| {
-            let line = &p.sale.lines[*i];
-            q.bind(p.org.0)
-                .bind(p.id)
-                .bind(line.product.0)
-                .bind(*lot)
-                .bind(*qty)
-                .bind(line.unit_price_fen)
-                .bind(*part)
-                .bind(i64::try_from(*i).expect("lines are bounded") + 1)
-        },
     );
-    let payments: Vec<(&PlacedSale, usize)> = placed
+    let payments = placed
         .iter()
-        .flat_map(|p| (0..p.sale.payments.len()).map(move |i| (p, i)))
-        .collect();
-    w.insert_many(
-        "INSERT INTO order_payments (org_id, order_id, method, amount_fen, points, provider_ref)",
-        "",
-        6,
-        payments,
-        false,
-        |q, (p, i)| {
-            let pay = &p.sale.payments[*i];
+        .flat_map(|p| p.sale.payments.iter().enumerate().map(move |(i, pay)| (p, i, pay)))
+        .map(|(p, i, pay)| {
             let provider_ref = p
                 .sale
                 .details
                 .payment_refs
                 .iter()
-                .find(|(at, _)| at == i)
+                .find(|(at, _)| *at == i)
                 .map(|(_, r)| r.clone());
-            q.bind(p.org.0)
-                .bind(p.id)
-                .bind(pay.method)
-                .bind(pay.amount_fen)
-                .bind(pay.points)
-                .bind(provider_ref)
-        },
+            vec![
+                p.org.0.into(),
+                p.id.into(),
+                pay.method.into(),
+                pay.amount_fen.into(),
+                pay.points.into(),
+                provider_ref.into(),
+            ]
+        })
+        .collect();
+    w.insert(
+        "order_payments",
+        &["org_id", "order_id", "method", "amount_fen", "points", "provider_ref"],
+        "",
+        payments,
+        false,
     );
-    let discounts: Vec<(&PlacedSale, &SaleDiscount)> = placed
+    let discounts = placed
         .iter()
         .flat_map(|p| p.sale.details.discounts.iter().map(move |x| (p, x)))
+        .map(|(p, x)| {
+            vec![
+                p.org.0.into(),
+                p.id.into(),
+                x.source.into(),
+                x.source_id.into(),
+                x.label_zh.clone().into(),
+                x.label_en.clone().into(),
+                x.amount_fen.into(),
+                x.qty.into(),
+            ]
+        })
         .collect();
-    w.insert_many(
-        "INSERT INTO order_discounts (org_id, order_id, source, source_id, label_zh, label_en, amount_fen, qty)",
+    w.insert(
+        "order_discounts",
+        &[
+            "org_id",
+            "order_id",
+            "source",
+            "source_id",
+            "label_zh",
+            "label_en",
+            "amount_fen",
+            "qty",
+        ],
         "",
-        8,
         discounts,
         false,
-        |q, (p, x)| {
-            q.bind(p.org.0)
-                .bind(p.id)
-                .bind(x.source)
-                .bind(x.source_id)
-                .bind(x.label_zh.clone())
-                .bind(x.label_en.clone())
-                .bind(x.amount_fen)
-                .bind(x.qty)
-        },
     );
-    let short: Vec<(&PlacedSale, &(ProductId, i64))> = placed
+    let short = placed
         .iter()
         .flat_map(|p| p.short.iter().map(move |s| (p, s)))
+        .map(|(p, (product, qty))| vec![p.org.0.into(), p.id.into(), product.0.into(), (*qty).into()])
         .collect();
-    w.insert_many(
-        "INSERT INTO sale_shortfalls (org_id, order_id, product_id, qty)",
+    w.insert(
+        "sale_shortfalls",
+        &["org_id", "order_id", "product_id", "qty"],
         "",
-        4,
         short,
         false,
-        |q, (p, (product, qty))| q.bind(p.org.0).bind(p.id).bind(product.0).bind(*qty),
     );
 }
 
@@ -648,7 +705,7 @@ async fn record_sale_in(tx: &mut Tx, org: OrgId, sale: &NewSale) -> Result<Order
         .fetch_one(&mut **tx)
         .await?
         .get("id");
-    let mut w = Writes::default();
+    let mut w = Writes::on(tx);
     push_sale_rows(&mut w, std::slice::from_ref(&placed));
     w.execute(tx).await.map_err(payment_used)?;
     apply_money_side(tx, org, OrderId(placed.id), sale).await?;

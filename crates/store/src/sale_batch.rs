@@ -27,7 +27,7 @@ use crate::orders::{
     Allocation, BatchLot, NewSale, ORDER_COLUMNS, PlacedSale, Recorded, SALE_LINES_MAX, allocate, apply_money_side,
     key_refusal, key_state, order_values, positional, push_orders_with_ids, push_sale_rows, read_lots,
 };
-use crate::writes::Writes;
+use crate::writes::{Val, Writes, rows_json};
 use linli_domain::ids::{LocationId, OrderId, OrgId, ProductId};
 use linli_domain::loyalty::{POINTS_ENTRY_MAX, StoredValueBook};
 use sqlx::pool::PoolConnection;
@@ -440,12 +440,12 @@ async fn write_round(
         .filter(|(p, _)| p.sale.has_money_side() && !quick_sale(p))
         .map(|(p, &i)| (i, p))
         .collect();
-    let mut w = Writes::default();
+    let mut w = Writes::on(db.conn());
     if store.backend() == Backend::Postgres {
         push_orders_with_ids(&mut w, &placed);
         if !slow.is_empty() {
             // The money side below names the orders: they go in first.
-            let first = std::mem::take(&mut w);
+            let first = std::mem::replace(&mut w, Writes::on(db.conn()));
             if let Err(e) = first.execute(db.conn()).await {
                 tracing::debug!(error = %e, "batch orders refused; writing sale by sale");
                 return Ok(Round::Fallback);
@@ -480,30 +480,42 @@ async fn write_round(
         }
     }
     push_sale_rows(&mut w, &placed);
-    let keyed: Vec<&PlacedSale> = placed.iter().filter(|p| p.sale.details.key.is_some()).collect();
     // Every key must still be free: one used by a sale committed since it was checked
     // sends the batch to the sale-by-sale path, which answers that sale as a replay.
-    w.insert_many(
-        "INSERT INTO idempotency_keys (org_id, principal, idem_key, request_hash, status_code, created_at, order_id)",
+    let keys = placed
+        .iter()
+        .filter_map(|p| p.sale.details.key.as_ref().map(|k| (p, k)))
+        .map(|(p, k)| {
+            vec![
+                p.org.0.into(),
+                k.principal.clone().into(),
+                k.key.clone().into(),
+                k.request_hash.clone().into(),
+                201_i64.into(),
+                p.sale.at.into(),
+                p.id.into(),
+            ]
+        })
+        .collect();
+    w.insert(
+        "idempotency_keys",
+        &[
+            "org_id",
+            "principal",
+            "idem_key",
+            "request_hash",
+            "status_code",
+            "created_at",
+            "order_id",
+        ],
         " ON CONFLICT (org_id, principal, idem_key) DO NOTHING",
-        7,
-        keyed,
+        keys,
         true,
-        |q, p| {
-            let key = p.sale.details.key.as_ref().expect("only keyed sales");
-            q.bind(p.org.0)
-                .bind(key.principal.clone())
-                .bind(key.key.clone())
-                .bind(key.request_hash.clone())
-                .bind(201_i64)
-                .bind(p.sale.at)
-                .bind(p.id)
-        },
     );
     // The compare-and-set updates come last. After a batch in flight (PostgreSQL)
     // they are a statement of their own, sent once that batch has committed: a
     // statement sees the rows as they were when it started.
-    let mut cas = Writes::default();
+    let mut cas = Writes::on(db.conn());
     update_balances(&mut cas, &balances);
     for ((org, location), at_place) in &lots {
         take_stock(&mut cas, *org, *location, at_place);
@@ -683,45 +695,75 @@ async fn member_effects(
             b.stored_value_next_no += 1;
         }
     }
-    w.insert_many(
-        "INSERT INTO member_points (org_id, member_id, entry_no, kind, points, balance_after, order_id, expires_at, at)",
+    w.insert(
+        "member_points",
+        &[
+            "org_id",
+            "member_id",
+            "entry_no",
+            "kind",
+            "points",
+            "balance_after",
+            "order_id",
+            "expires_at",
+            "at",
+        ],
         "",
-        9,
-        points_rows,
+        points_rows
+            .into_iter()
+            .map(|r| {
+                vec![
+                    r.0.into(),
+                    r.1.into(),
+                    r.2.into(),
+                    "earn".into(),
+                    r.3.into(),
+                    r.4.into(),
+                    r.5.into(),
+                    r.6.into(),
+                    r.7.into(),
+                ]
+            })
+            .collect(),
         false,
-        |q, r| {
-            q.bind(r.0)
-                .bind(r.1)
-                .bind(r.2)
-                .bind("earn")
-                .bind(r.3)
-                .bind(r.4)
-                .bind(r.5)
-                .bind(r.6)
-                .bind(r.7)
-        },
     );
-    w.insert_many(
-        "INSERT INTO member_stored_value (org_id, member_id, entry_no, kind, principal_fen, bonus_fen, principal_after, \
-         bonus_after, order_id, tender, reason, at)",
+    w.insert(
+        "member_stored_value",
+        &[
+            "org_id",
+            "member_id",
+            "entry_no",
+            "kind",
+            "principal_fen",
+            "bonus_fen",
+            "principal_after",
+            "bonus_after",
+            "order_id",
+            "tender",
+            "reason",
+            "at",
+        ],
         "",
-        12,
-        value_rows,
+        value_rows
+            .into_iter()
+            .map(|r| {
+                vec![
+                    r.0.into(),
+                    r.1.into(),
+                    r.2.into(),
+                    "spend".into(),
+                    r.3.into(),
+                    r.4.into(),
+                    r.5.into(),
+                    r.6.into(),
+                    r.7.into(),
+                    "".into(),
+                    "".into(),
+                    r.8.into(),
+                ]
+            })
+            .collect(),
         false,
-        |q, r| {
-            q.bind(r.0)
-                .bind(r.1)
-                .bind(r.2)
-                .bind("spend")
-                .bind(r.3)
-                .bind(r.4)
-                .bind(r.5)
-                .bind(r.6)
-                .bind(r.7)
-                .bind("")
-                .bind("")
-                .bind(r.8)
-        },
     );
     balances.retain(|m, _| members.contains(m));
     Ok(Members::Written(balances))
@@ -730,6 +772,55 @@ async fn member_effects(
 /// The compare-and-set update of the members' balance rows: each only if its version
 /// is still the one read.
 fn update_balances(w: &mut Writes<'_>, balances: &BTreeMap<i64, Balance>) {
+    if balances.is_empty() {
+        return;
+    }
+    if w.postgres() {
+        // One statement text for any number of members (`Writes::insert` says why).
+        let rows: Vec<Vec<Val>> = balances
+            .iter()
+            .map(|(m, b)| {
+                vec![
+                    (*m).into(),
+                    b.points.into(),
+                    b.principal_fen.into(),
+                    b.bonus_fen.into(),
+                    b.points_next_no.into(),
+                    b.stored_value_next_no.into(),
+                    b.next_expiry_at.into(),
+                    b.version.into(),
+                ]
+            })
+            .collect();
+        let n = rows.len();
+        let json = rows_json(
+            &[
+                "member_id",
+                "points",
+                "principal_fen",
+                "bonus_fen",
+                "points_next_no",
+                "stored_value_next_no",
+                "next_expiry_at",
+                "version",
+            ],
+            &rows,
+        );
+        w.push(
+            "UPDATE member_balances m SET points = v.points, principal_fen = v.principal_fen, \
+             bonus_fen = v.bonus_fen, points_next_no = v.points_next_no, \
+             stored_value_next_no = v.stored_value_next_no, next_expiry_at = v.next_expiry_at, \
+             version = m.version + 1 \
+             FROM json_to_recordset(CAST($1 AS json)) AS v(member_id BIGINT, points BIGINT, principal_fen BIGINT, \
+             bonus_fen BIGINT, points_next_no BIGINT, stored_value_next_no BIGINT, next_expiry_at BIGINT, version BIGINT) \
+             WHERE m.member_id = v.member_id AND m.version = v.version"
+                .to_string(),
+            1,
+            Some(n as u64),
+            move |q| q.bind(json),
+        );
+        return;
+    }
     let rows: Vec<(&i64, &Balance)> = balances.iter().collect();
     for chunk in rows.chunks(BALANCES_PER_UPDATE_MAX) {
         let mut u = CaseUpdate::default();
@@ -921,6 +1012,27 @@ const ORDERS_PER_INSERT_MAX: usize = 1_000;
 /// free of reservations. A lot changed meanwhile fails the writes.
 fn take_stock(w: &mut Writes<'_>, org: i64, location: i64, lots: &[BatchLot]) {
     let touched: Vec<&BatchLot> = lots.iter().filter(|l| l.taken > 0).collect();
+    if touched.is_empty() {
+        return;
+    }
+    if w.postgres() {
+        let rows: Vec<Vec<Val>> = touched
+            .iter()
+            .map(|l| vec![l.lot.id.0.into(), l.taken.into(), l.read_on_hand.into()])
+            .collect();
+        let json = rows_json(&["lot_id", "taken", "read_on_hand"], &rows);
+        w.push(
+            "UPDATE stock_balances b SET qty_on_hand = b.qty_on_hand - v.taken \
+             FROM json_to_recordset(CAST($1 AS json)) AS v(lot_id BIGINT, taken BIGINT, read_on_hand BIGINT) \
+             WHERE b.org_id = $2 AND b.location_id = $3 AND b.lot_id = v.lot_id AND b.qty_on_hand = v.read_on_hand \
+             AND b.qty_on_hand - b.qty_reserved >= v.taken"
+                .to_string(),
+            3,
+            Some(touched.len() as u64),
+            move |q| q.bind(json).bind(org).bind(location),
+        );
+        return;
+    }
     for chunk in touched.chunks(LOTS_PER_UPDATE_MAX) {
         let mut u = CaseUpdate::default();
         let take = |u: &mut CaseUpdate| u.case("lot_id", chunk.iter().map(|l| (l.lot.id.0, Some(l.taken))));
