@@ -645,7 +645,7 @@ async fn member_effects(
             }
         }
     }
-    let (mut points_rows, mut value_rows) = (Vec::new(), Vec::new());
+    let (mut points_rows, mut value_rows): (Vec<Vec<Val>>, Vec<Vec<Val>>) = (Vec::new(), Vec::new());
     for (i, p) in sales {
         let e = effects(p);
         let Some(b) = balances.get_mut(&e.member.0).filter(|b| b.org == p.org.0) else {
@@ -654,16 +654,17 @@ async fn member_effects(
         if e.earn_points > 0 {
             b.points += e.earn_points;
             b.next_expiry_at = Some(b.next_expiry_at.map_or(e.earn_expires_at, |x| x.min(e.earn_expires_at)));
-            points_rows.push((
-                p.org.0,
-                e.member.0,
-                b.points_next_no,
-                e.earn_points,
-                b.points,
-                p.id,
-                e.earn_expires_at,
-                p.sale.at,
-            ));
+            points_rows.push(vec![
+                p.org.0.into(),
+                e.member.0.into(),
+                b.points_next_no.into(),
+                "earn".into(),
+                e.earn_points.into(),
+                b.points.into(),
+                p.id.into(),
+                e.earn_expires_at.into(),
+                p.sale.at.into(),
+            ]);
             b.points_next_no += 1;
         }
         if e.stored_value_fen > 0 {
@@ -681,17 +682,20 @@ async fn member_effects(
             };
             b.principal_fen += entry.principal_fen;
             b.bonus_fen += entry.bonus_fen;
-            value_rows.push((
-                p.org.0,
-                e.member.0,
-                b.stored_value_next_no,
-                entry.principal_fen,
-                entry.bonus_fen,
-                b.principal_fen,
-                b.bonus_fen,
-                p.id,
-                p.sale.at,
-            ));
+            value_rows.push(vec![
+                p.org.0.into(),
+                e.member.0.into(),
+                b.stored_value_next_no.into(),
+                "spend".into(),
+                entry.principal_fen.into(),
+                entry.bonus_fen.into(),
+                b.principal_fen.into(),
+                b.bonus_fen.into(),
+                p.id.into(),
+                "".into(),
+                "".into(),
+                p.sale.at.into(),
+            ]);
             b.stored_value_next_no += 1;
         }
     }
@@ -709,22 +713,7 @@ async fn member_effects(
             "at",
         ],
         "",
-        points_rows
-            .into_iter()
-            .map(|r| {
-                vec![
-                    r.0.into(),
-                    r.1.into(),
-                    r.2.into(),
-                    "earn".into(),
-                    r.3.into(),
-                    r.4.into(),
-                    r.5.into(),
-                    r.6.into(),
-                    r.7.into(),
-                ]
-            })
-            .collect(),
+        points_rows,
         false,
     );
     w.insert(
@@ -744,25 +733,7 @@ async fn member_effects(
             "at",
         ],
         "",
-        value_rows
-            .into_iter()
-            .map(|r| {
-                vec![
-                    r.0.into(),
-                    r.1.into(),
-                    r.2.into(),
-                    "spend".into(),
-                    r.3.into(),
-                    r.4.into(),
-                    r.5.into(),
-                    r.6.into(),
-                    r.7.into(),
-                    "".into(),
-                    "".into(),
-                    r.8.into(),
-                ]
-            })
-            .collect(),
+        value_rows,
         false,
     );
     balances.retain(|m, _| members.contains(m));
