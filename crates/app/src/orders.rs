@@ -854,6 +854,7 @@ impl App {
                 content_hash: hex::encode(h.finalize()),
             }),
             coupon_issues: Vec::new(),
+            discounts: Vec::new(),
             paid: true,
             note,
             at: self.now(),
@@ -1147,26 +1148,20 @@ impl App {
             slot_capacity: SLOT_CAPACITY_DEFAULT,
             external: None,
             coupon_issues: priced.coupon_issues,
+            discounts: priced.discounts,
             paid: false,
             note,
             at: now,
         })
     }
 
-    /// What prices an online order besides the shelf: the store's running promotions,
-    /// the member's tier and the coupons they present, as at the till. Flash sales stay
-    /// at the till for now (their cap is taken in the till sale's transaction; online
-    /// orders do not take it yet).
+    /// What prices an online order besides the shelf: the store's running promotions
+    /// (a flash sale's cap is taken when the order is placed), the member's tier and the
+    /// coupons they present, as at the till.
     async fn online_offers(&self, r: &Resident, coupon_ids: &[i64]) -> Result<OnlineOffers, AppError> {
         let now = self.now();
         let ids = crate::offers::coupon_ids_checked(coupon_ids)?;
-        let promotions = self
-            .store
-            .active_promotions(r.org, now)
-            .await?
-            .into_iter()
-            .filter(|p| !matches!(p.rule, pricing::PromotionRule::FlashSale { .. }))
-            .collect();
+        let promotions = self.store.active_promotions(r.org, now).await?;
         let settings = self.store.loyalty_settings(r.org).await?;
         let spend = self.store.rolling_spend(r.org, r.member, now).await?;
         let tier = settings.tiers().tier_for(spend);
@@ -1287,6 +1282,8 @@ struct PricedOrder {
     total_fen: i64,
     /// The coupons the price counts on (issue ids).
     coupon_issues: Vec<i64>,
+    /// Each discount explained, with the units a flash sale takes from its cap.
+    discounts: Vec<linli_store::SaleDiscount>,
 }
 
 /// Prices (product, qty, unit price) lines with the one pricing engine.
@@ -1312,6 +1309,7 @@ fn price_lines(
     };
     let priced = pricing::price(&cart, &offers.promotions, &offers.coupons, &offers.policy, now)
         .map_err(|e| AppError::invalid(e.field(), &e.to_string(), &e.message_zh()))?;
+    let (discounts, _) = crate::selling::recorded_discounts(&priced, &offers.promotions, &cart.lines);
     Ok(PricedOrder {
         lines: cart
             .lines
@@ -1328,6 +1326,7 @@ fn price_lines(
         discount_fen: priced.subtotal_fen - priced.total_fen,
         total_fen: priced.total_fen,
         coupon_issues: priced.coupons_used.iter().map(|c| c.0).collect(),
+        discounts,
     })
 }
 

@@ -113,6 +113,38 @@ fn discount_source(
     }
 }
 
+/// A priced cart's discounts as an order records them (each explained on the receipt),
+/// and the units each flash sale takes from its cap: (promotion, units). The till and
+/// the shop record them alike.
+pub(crate) fn recorded_discounts(
+    priced: &pricing::Priced,
+    promotions: &[pricing::Promotion],
+    cart: &[CartLine],
+) -> (Vec<linli_store::SaleDiscount>, Vec<(i64, i64)>) {
+    let mut discounts = Vec::with_capacity(priced.discounts.len());
+    let mut flash_takes = Vec::new();
+    for d in &priced.discounts {
+        let (source, source_id, flash) = discount_source(d, promotions);
+        let mut qty = 0;
+        if let (Some((product, cap)), Some(promotion)) = (flash, source_id) {
+            let units: i64 = cart.iter().filter(|c| c.product.0 == product).map(|c| c.qty).sum();
+            qty = units.min(i64::from(cap));
+            if qty > 0 {
+                flash_takes.push((promotion, qty));
+            }
+        }
+        discounts.push(linli_store::SaleDiscount {
+            source,
+            source_id,
+            label_zh: d.name_zh.clone(),
+            label_en: d.name_en.clone(),
+            amount_fen: d.amount_fen,
+            qty,
+        });
+    }
+    (discounts, flash_takes)
+}
+
 /// A member as the till prices them.
 struct TillStanding {
     settings: linli_store::LoyaltySettings,
@@ -556,27 +588,7 @@ impl App {
                 }
                 Err(e) => return Err(AppError::invalid("payments", &e.to_string(), &e.message_zh())),
             };
-            let mut discounts = Vec::with_capacity(priced.discounts.len());
-            let mut flash_takes = Vec::new();
-            for d in &priced.discounts {
-                let (source, source_id, flash) = discount_source(d, &promotions);
-                let mut qty = 0;
-                if let (Some((product, cap)), Some(promotion)) = (flash, source_id) {
-                    let units: i64 = cart.iter().filter(|c| c.product.0 == product).map(|c| c.qty).sum();
-                    qty = units.min(i64::from(cap));
-                    if qty > 0 {
-                        flash_takes.push((promotion, qty));
-                    }
-                }
-                discounts.push(linli_store::SaleDiscount {
-                    source,
-                    source_id,
-                    label_zh: d.name_zh.clone(),
-                    label_en: d.name_en.clone(),
-                    amount_fen: d.amount_fen,
-                    qty,
-                });
-            }
+            let (discounts, flash_takes) = recorded_discounts(&priced, &promotions, &cart);
             let shift = self.store.open_shift_id(actor.org, actor.staff).await?;
             let lines: Vec<SaleLine> = cart
                 .iter()

@@ -81,6 +81,9 @@ pub struct NewOnlineOrder {
     /// The member's coupons (issue ids) the price counts on: used by the order, given
     /// back if it is cancelled.
     pub coupon_issues: Vec<i64>,
+    /// The price's discounts, recorded with the order; a flash sale's (`flash_sale`,
+    /// `qty` units) takes from its cap, given back if the order is cancelled.
+    pub discounts: Vec<crate::orders::SaleDiscount>,
     /// Platform orders arrive paid: `Pay` is applied in the same transaction.
     pub paid: bool,
     pub note: String,
@@ -884,8 +887,20 @@ async fn apply_in(
         reserve_lines_in(tx, org, head.id, head.location, at).await?;
     }
     if to == OrderStatus::Cancelled && from != OrderStatus::Cancelled {
-        // The coupons it used are the resident's again (or expired, if their window closed).
+        // The coupons it used are the resident's again (or expired, if their window
+        // closed), and the flash-sale units it took go back to their caps.
         crate::offers::release_coupon_in(tx, org, head.id, at).await?;
+        sqlx::query(
+            "UPDATE flash_sale_quotas SET sold = sold - (SELECT CAST(COALESCE(SUM(d.qty), 0) AS BIGINT) \
+             FROM order_discounts d WHERE d.order_id = $2 AND d.source = 'flash_sale' \
+             AND d.source_id = flash_sale_quotas.promotion_id) \
+             WHERE org_id = $1 AND promotion_id IN \
+             (SELECT source_id FROM order_discounts WHERE order_id = $2 AND source = 'flash_sale')",
+        )
+        .bind(org.0)
+        .bind(head.id.0)
+        .execute(&mut **tx)
+        .await?;
     }
     if orders::releases_reservation(from, to) {
         release_in(tx, org, head.id, at).await?;
@@ -1066,6 +1081,28 @@ async fn place_in(tx: &mut Tx, org: OrgId, o: &NewOnlineOrder) -> Result<std::re
         .rows_affected();
         if n != 1 {
             return Err(StoreError::NotFound);
+        }
+    }
+    for d in &o.discounts {
+        sqlx::query(
+            "INSERT INTO order_discounts (org_id, order_id, source, source_id, label_zh, label_en, amount_fen, qty) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(org.0)
+        .bind(id.0)
+        .bind(d.source)
+        .bind(d.source_id)
+        .bind(&d.label_zh)
+        .bind(&d.label_en)
+        .bind(d.amount_fen)
+        .bind(d.qty)
+        .execute(&mut **tx)
+        .await?;
+        if d.source == "flash_sale"
+            && let Some(promotion) = d.source_id
+            && let Err(e) = crate::offers::take_flash_quota_in(tx, org, promotion, d.qty).await
+        {
+            return Refusal::from_store(e, "lines".into()).map(Err);
         }
     }
     if !o.coupon_issues.is_empty() {

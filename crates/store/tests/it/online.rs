@@ -57,6 +57,7 @@ fn pickup(o: &Org, member: Option<MemberId>, lines: Vec<OnlineLine>, code: u32) 
         slot_capacity: 20,
         external: None,
         coupon_issues: Vec::new(),
+        discounts: Vec::new(),
         paid: false,
         note: String::new(),
         at: T0,

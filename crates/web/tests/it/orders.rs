@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 on_both_backends!(orders:
     pickup_order_goes_from_placing_to_handover_and_sells_the_stock,
-    online_orders_get_the_stores_promotions_but_not_its_flash_sales,
+    online_orders_get_the_stores_promotions_and_take_flash_sale_units_a_cancel_gives_back,
     a_residents_coupon_lowers_their_order_and_a_cancel_gives_it_back,
     a_resident_sees_only_their_own_orders,
     resident_and_staff_tokens_do_not_stand_in_for_each_other,
@@ -1071,25 +1071,47 @@ async fn junk_bodies_on_order_endpoints_never_cause_a_server_error(t: TestApp) {
     }
 }
 
-async fn online_orders_get_the_stores_promotions_but_not_its_flash_sales(t: TestApp) {
+async fn online_orders_get_the_stores_promotions_and_take_flash_sale_units_a_cancel_gives_back(t: TestApp) {
     let owner = t.login("a_owner").await;
     let milk = stocked(&t, &owner, "M1", 20).await;
     let eggs = stocked(&t, &owner, "E1", 20).await;
+    let mut flash = 0;
     for body in [
         json!({"name_zh": "牛奶第二件半价", "kind": "second_item_half_price", "product_id": milk,
             "starts_at": NOW - 60_000, "ends_at": NOW + 3_600_000}),
-        json!({"name_zh": "秒杀", "kind": "flash_sale", "product_id": eggs, "price_fen": 100, "cap_per_order": 1,
-            "flash_cap": 5, "starts_at": NOW - 60_000, "ends_at": NOW + 3_600_000}),
+        json!({"name_zh": "秒杀", "kind": "flash_sale", "product_id": eggs, "price_fen": 100, "cap_per_order": 2,
+            "flash_cap": 3, "starts_at": NOW - 60_000, "ends_at": NOW + 3_600_000}),
     ] {
         let (status, p) = t.call("POST", "/api/v1/promotions", Some(&owner), Some(body)).await;
         assert_eq!(status, StatusCode::CREATED, "{p}");
+        flash = p["id"].as_i64().unwrap();
     }
     let token = resident(&t, &owner, t.a.org, "13700137000").await;
     let order = place(&t, &token, pickup_of(&t, milk, 2)).await;
     // ¥6.50 + half of ¥6.50 = ¥9.75.
     assert_eq!(order["total_fen"], 975, "{order}");
-    let order = place(&t, &token, pickup_of(&t, eggs, 1)).await;
-    assert_eq!(order["total_fen"], 650, "the flash sale is the till's only: {order}");
+    // The flash price for at most 2 a order, from a cap of 3 shared with the till.
+    let first = place(&t, &token, pickup_of(&t, eggs, 2)).await;
+    assert_eq!(first["total_fen"], 200, "{first}");
+    assert_eq!(flash_sold(&t, &owner, flash).await, 2);
+    // One unit left of the cap: one at the flash price, one at the shelf's.
+    let second = place(&t, &token, pickup_of(&t, eggs, 2)).await;
+    assert_eq!(second["total_fen"], 100 + 650, "{second}");
+    assert_eq!(flash_sold(&t, &owner, flash).await, 3);
+    // A cancel gives its units back to the cap.
+    let (status, body) = t
+        .call(
+            "POST",
+            &format!("/api/v1/resident/orders/{}/cancel", first["id"]),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(flash_sold(&t, &owner, flash).await, 1);
+    let again = place(&t, &token, pickup_of(&t, eggs, 2)).await;
+    assert_eq!(again["total_fen"], 200, "{again}");
+    assert_eq!(flash_sold(&t, &owner, flash).await, 3);
 }
 
 /// The resident's coupons as `/api/v1/resident/coupons` lists them: (copy id, status).
@@ -1177,4 +1199,13 @@ async fn a_residents_coupon_lowers_their_order_and_a_cancel_gives_it_back(t: Tes
     assert_eq!(my_coupons(&t, &me).await, vec![(copy, "issued".to_string())]);
     let again = place(&t, &me, with_coupon(2)).await;
     assert_eq!(again["total_fen"], 1000, "{again}");
+}
+
+/// Units of a flash sale's cap taken so far.
+async fn flash_sold(t: &TestApp, owner: &str, promotion: i64) -> i64 {
+    let (status, p) = t
+        .call("GET", &format!("/api/v1/promotions/{promotion}"), Some(owner), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{p}");
+    p["flash_sold"].as_i64().unwrap()
 }
