@@ -14,9 +14,9 @@
 //! bags, and a weighed item without one needs staff to weigh it.
 //!
 //! The sale itself is the till's `POST /api/v1/sales` (tender `wechat_qr` for the amount
-//! the kiosk's QR payment was approved for). Kiosk payment intents are remembered in
-//! memory, like the simulator's own intents: which organisation asked for each, so
-//! another organisation's kiosk cannot read or settle it.
+//! the kiosk's QR payment was approved for). The store keeps which organisation asked
+//! for each kiosk payment, and for how much (a day), so another organisation's kiosk
+//! cannot read or settle it and a restart of the server forgets none.
 
 use crate::orders::{OTP_ATTEMPTS_MAX, OTP_RESEND_MS, OTP_SENDS_PER_HOUR_MAX, OTP_TTL_MS};
 use crate::ports::{IntentRequest, IntentStatus, Sms};
@@ -32,7 +32,7 @@ use linli_store::{KioskCodeCheck, LocationRow, OtpLimits, SellableProduct, Store
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::sync::{LazyLock, Mutex, OnceLock};
+use std::sync::OnceLock;
 
 /// Category codes whose goods need staff at a kiosk unless configured otherwise.
 pub const RESTRICTED_CATEGORY_CODES_DEFAULT: [&str; 3] = ["C3002", "jiu", "yan"];
@@ -41,8 +41,6 @@ pub const RESTRICTED_CATEGORY_CODES_MAX: usize = 50;
 pub const CATEGORY_CODE_CHARS_MAX: usize = 32;
 /// How far up the category tree a restriction is looked for.
 const CATEGORY_DEPTH_MAX: usize = 8;
-/// Kiosk payment intents remembered; the oldest are forgotten first.
-pub const KIOSK_PAYMENTS_MAX: usize = 10_000;
 /// Characters of a username or password at the staff confirmation.
 pub const CREDENTIAL_CHARS_MAX: usize = 128;
 /// Characters of the note that says what staff confirmed.
@@ -107,45 +105,6 @@ fn masked_name(name: &str) -> String {
         None => String::new(),
         Some(first) if chars.next().is_none() => first.to_string(),
         Some(first) => format!("{first}*"),
-    }
-}
-
-// ---- payment intents asked for by kiosks ----
-
-#[derive(Debug, Clone)]
-struct KioskPayment {
-    org: OrgId,
-    amount_fen: i64,
-    seq: u64,
-}
-
-#[derive(Debug, Default)]
-struct KioskPayments {
-    next: u64,
-    by_ref: HashMap<String, KioskPayment>,
-}
-
-static KIOSK_PAYMENTS: LazyLock<Mutex<KioskPayments>> = LazyLock::new(|| Mutex::new(KioskPayments::default()));
-
-fn remember_payment(provider_ref: &str, org: OrgId, amount_fen: i64) {
-    let mut p = KIOSK_PAYMENTS.lock().expect("no panics while the lock is held");
-    if p.by_ref.len() >= KIOSK_PAYMENTS_MAX
-        && let Some(oldest) = p.by_ref.iter().min_by_key(|(_, x)| x.seq).map(|(k, _)| k.clone())
-    {
-        p.by_ref.remove(&oldest);
-    }
-    p.next += 1;
-    let seq = p.next;
-    p.by_ref
-        .insert(provider_ref.to_string(), KioskPayment { org, amount_fen, seq });
-}
-
-/// The amount of a kiosk payment of `org`; another organisation's is not found.
-pub(crate) fn payment_of(provider_ref: &str, org: OrgId) -> Result<i64, AppError> {
-    let p = KIOSK_PAYMENTS.lock().expect("no panics while the lock is held");
-    match p.by_ref.get(provider_ref) {
-        Some(x) if x.org == org => Ok(x.amount_fen),
-        _ => Err(AppError::NotFound),
     }
 }
 
@@ -589,7 +548,9 @@ impl App {
             .map_err(|e| {
                 AppError::conflict("payment_unavailable", None, e.to_string(), format!("支付暂不可用：{e}"))
             })?;
-        remember_payment(&intent.provider_ref, actor.org, amount_fen);
+        self.store
+            .save_kiosk_payment(actor.org, self.payments.name(), &intent.provider_ref, amount_fen, now)
+            .await?;
         Ok(KioskPaymentView {
             provider_ref: intent.provider_ref,
             amount_fen,
@@ -600,10 +561,18 @@ impl App {
         })
     }
 
+    /// The amount of a kiosk payment of `org`; another organisation's is not found.
+    pub(crate) async fn kiosk_payment_of(&self, org: OrgId, provider_ref: &str) -> Result<i64, AppError> {
+        self.store
+            .kiosk_payment_amount(org, self.payments.name(), provider_ref)
+            .await?
+            .ok_or(AppError::NotFound)
+    }
+
     /// How a kiosk payment stands at the provider.
     pub async fn kiosk_payment(&self, actor: &Actor, provider_ref: &str) -> Result<KioskPaymentView, AppError> {
         actor.require(Permission::Sell)?;
-        let amount_fen = payment_of(provider_ref, actor.org)?;
+        let amount_fen = self.kiosk_payment_of(actor.org, provider_ref).await?;
         let status = self.payments.status(provider_ref).await.map_err(|e| {
             AppError::conflict("payment_unavailable", None, e.to_string(), format!("支付暂不可用：{e}"))
         })?;
@@ -626,7 +595,7 @@ impl App {
         approve: bool,
     ) -> Result<KioskPaymentView, AppError> {
         actor.require(Permission::Sell)?;
-        let amount_fen = payment_of(provider_ref, actor.org)?;
+        let amount_fen = self.kiosk_payment_of(actor.org, provider_ref).await?;
         let sim = self.payments.simulator().ok_or_else(|| {
             AppError::conflict(
                 "simulator_inactive",

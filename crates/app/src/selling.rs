@@ -501,8 +501,13 @@ impl App {
                         "只有扫码支付有支付单号",
                     ));
                 }
-                let amount = crate::kiosk::payment_of(r, actor.org)
-                    .map_err(|_| AppError::invalid(&field, "no such payment", "支付单不存在"))?;
+                let amount = match self.kiosk_payment_of(actor.org, r).await {
+                    Ok(amount) => amount,
+                    Err(AppError::NotFound) => {
+                        return Err(AppError::invalid(&field, "no such payment", "支付单不存在"));
+                    }
+                    Err(e) => return Err(e),
+                };
                 let status = self.payments.status(r).await.map_err(|e| {
                     AppError::conflict(
                         "payment_unavailable",

@@ -111,6 +111,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_order_indexes.sql"),
         postgres: include_str!("../migrations/postgres/0009_order_indexes.sql"),
     },
+    Migration {
+        version: 10,
+        name: "kiosk_payments",
+        sqlite: include_str!("../migrations/sqlite/0010_kiosk_payments.sql"),
+        postgres: include_str!("../migrations/postgres/0010_kiosk_payments.sql"),
+    },
 ];
 
 impl Store {

@@ -23,7 +23,52 @@ pub enum KioskCodeCheck {
     NoCode,
 }
 
+/// How long a kiosk's payment is remembered.
+pub const KIOSK_PAYMENT_KEPT_MS: i64 = 24 * 3_600_000;
+
 impl Store {
+    /// Remembers a QR payment a kiosk of `org` asked `provider` for, and forgets the
+    /// ones older than `KIOSK_PAYMENT_KEPT_MS`.
+    pub async fn save_kiosk_payment(
+        &self,
+        org: OrgId,
+        provider: &str,
+        provider_ref: &str,
+        amount_fen: i64,
+        at: i64,
+    ) -> Result<()> {
+        sqlx::query("DELETE FROM kiosk_payments WHERE created_at < $1")
+            .bind(at - KIOSK_PAYMENT_KEPT_MS)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query(
+            "INSERT INTO kiosk_payments (provider, provider_ref, org_id, amount_fen, created_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(provider)
+        .bind(provider_ref)
+        .bind(org.0)
+        .bind(amount_fen)
+        .bind(at)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| crate::StoreError::unique(e, &["provider_ref"]))?;
+        Ok(())
+    }
+
+    /// The amount of a kiosk payment `org` asked for; another organisation's is `None`.
+    pub async fn kiosk_payment_amount(&self, org: OrgId, provider: &str, provider_ref: &str) -> Result<Option<i64>> {
+        Ok(sqlx::query(
+            "SELECT amount_fen FROM kiosk_payments WHERE provider = $1 AND provider_ref = $2 AND org_id = $3",
+        )
+        .bind(provider)
+        .bind(provider_ref)
+        .bind(org.0)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|r| r.get("amount_fen")))
+    }
+
     /// Checks a kiosk code for a phone, once: the right code is deleted (it cannot be used
     /// again); a wrong one is counted with a conditional update, so concurrent guesses
     /// cannot lose a count, and at `attempts_max` the code is dead.

@@ -10,6 +10,7 @@ on_both_backends!(kiosk:
     a_kiosk_code_is_used_once_and_another_org_cannot_use_it,
     concurrent_wrong_kiosk_codes_are_each_counted_and_burn_the_code,
     a_kiosk_confirmation_clears_failures_and_is_audited,
+    a_kiosk_payment_is_its_organisations_and_kept_a_day,
 );
 
 const LIMITS: OtpLimits = OtpLimits {
@@ -128,5 +129,34 @@ pub async fn a_kiosk_confirmation_clears_failures_and_is_audited(s: Store) {
             log.items[0].staff_id
         ),
         ("kiosk.staff_confirm", "称重 苹果 0.502kg", Some(a.staff))
+    );
+}
+
+/// A kiosk's QR payment is remembered by the store (a restart forgets none), only for
+/// the organisation that asked for it, once, and for a day.
+pub async fn a_kiosk_payment_is_its_organisations_and_kept_a_day(s: Store) {
+    let a = org(&s, "a").await;
+    let b = org(&s, "b").await;
+    s.save_kiosk_payment(a.org, "simulator", "SIM-1", 2_350, T0)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.kiosk_payment_amount(a.org, "simulator", "SIM-1").await.unwrap(),
+        Some(2_350)
+    );
+    assert_eq!(s.kiosk_payment_amount(b.org, "simulator", "SIM-1").await.unwrap(), None);
+    assert_eq!(s.kiosk_payment_amount(a.org, "wechat", "SIM-1").await.unwrap(), None);
+    assert!(matches!(
+        s.save_kiosk_payment(b.org, "simulator", "SIM-1", 1, T0).await,
+        Err(StoreError::Conflict { .. })
+    ));
+    // A day later the next payment clears it.
+    s.save_kiosk_payment(a.org, "simulator", "SIM-2", 100, T0 + KIOSK_PAYMENT_KEPT_MS + 1)
+        .await
+        .unwrap();
+    assert_eq!(s.kiosk_payment_amount(a.org, "simulator", "SIM-1").await.unwrap(), None);
+    assert_eq!(
+        s.kiosk_payment_amount(a.org, "simulator", "SIM-2").await.unwrap(),
+        Some(100)
     );
 }
