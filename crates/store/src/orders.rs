@@ -480,7 +480,7 @@ pub(crate) fn order_values(rows: usize, extra: usize) -> String {
 }
 
 /// Inserts orders with ids chosen beforehand (the batch path on PostgreSQL).
-pub(crate) fn push_orders_with_ids(w: &mut Writes<'_>, placed: &[PlacedSale<'_>]) {
+pub(crate) fn push_orders_with_ids(w: &mut Writes, placed: &[PlacedSale<'_>]) {
     let columns: Vec<&str> = std::iter::once("id").chain(ORDER_COLUMNS.split(", ")).collect();
     let rows = placed
         .iter()
@@ -495,7 +495,7 @@ pub(crate) fn push_orders_with_ids(w: &mut Writes<'_>, placed: &[PlacedSale<'_>]
 
 /// Writes the placed sales' stock movements, order lines, payments, discounts and
 /// shortfalls, one multi-row statement per table however many sales there are.
-pub(crate) fn push_sale_rows(w: &mut Writes<'_>, placed: &[PlacedSale<'_>]) {
+pub(crate) fn push_sale_rows(w: &mut Writes, placed: &[PlacedSale<'_>]) {
     let moves = placed
         .iter()
         .flat_map(|p| p.taken.iter().map(move |t| (p, t)))

@@ -612,7 +612,7 @@ struct Balance {
 /// if a balance changed since it was read.
 async fn member_effects(
     conn: &mut sqlx::AnyConnection,
-    w: &mut Writes<'_>,
+    w: &mut Writes,
     sales: &[(usize, &PlacedSale<'_>)],
     overlay: Option<&Overlay>,
 ) -> Result<Members> {
@@ -742,7 +742,7 @@ async fn member_effects(
 
 /// The compare-and-set update of the members' balance rows: each only if its version
 /// is still the one read.
-fn update_balances(w: &mut Writes<'_>, balances: &BTreeMap<i64, Balance>) {
+fn update_balances(w: &mut Writes, balances: &BTreeMap<i64, Balance>) {
     if balances.is_empty() {
         return;
     }
@@ -858,7 +858,7 @@ impl CaseUpdate {
     }
 
     /// Adds the update to `w`, which it fails unless it updates `rows` rows.
-    fn push(self, w: &mut Writes<'_>, sql: String, rows: usize) {
+    fn push(self, w: &mut Writes, sql: String, rows: usize) {
         let binds = self.binds;
         w.push(sql, binds.len(), Some(rows as u64), move |mut q| {
             for b in binds {
@@ -981,7 +981,7 @@ const ORDERS_PER_INSERT_MAX: usize = 1_000;
 /// Takes what the batch allocated from every lot of one location in one statement,
 /// each lot only if it still holds what was read (compare-and-set) and the units stay
 /// free of reservations. A lot changed meanwhile fails the writes.
-fn take_stock(w: &mut Writes<'_>, org: i64, location: i64, lots: &[BatchLot]) {
+fn take_stock(w: &mut Writes, org: i64, location: i64, lots: &[BatchLot]) {
     let touched: Vec<&BatchLot> = lots.iter().filter(|l| l.taken > 0).collect();
     if touched.is_empty() {
         return;

@@ -28,20 +28,20 @@ const STATEMENT_PARAMS_MAX: usize = 60_000;
 /// come to what it had to.
 const UNMET: &str = "22012";
 
-type Binder<'a> = Box<dyn FnOnce(AnyQuery) -> AnyQuery + Send + 'a>;
+type Binder = Box<dyn FnOnce(AnyQuery) -> AnyQuery + Send>;
 
-struct Part<'a> {
+struct Part {
     /// One statement, its parameters written `$1, $2, …` in order, each once.
     sql: String,
     params: usize,
-    bind: Binder<'a>,
+    bind: Binder,
     /// The rows it must affect; `None`: any number.
     expect: Option<u64>,
 }
 
 /// Statements to run in order, each with what it must come to.
-pub(crate) struct Writes<'a> {
-    parts: Vec<Part<'a>>,
+pub(crate) struct Writes {
+    parts: Vec<Part>,
     postgres: bool,
 }
 
@@ -129,9 +129,9 @@ pub(crate) fn rows_json(columns: &[&str], rows: &[Vec<Val>]) -> String {
     out
 }
 
-impl<'a> Writes<'a> {
+impl Writes {
     /// Writes for the database behind `conn`.
-    pub(crate) fn on(conn: &sqlx::AnyConnection) -> Writes<'a> {
+    pub(crate) fn on(conn: &sqlx::AnyConnection) -> Writes {
         Writes {
             parts: Vec::new(),
             postgres: conn.backend_name() != "SQLite",
@@ -144,7 +144,7 @@ impl<'a> Writes<'a> {
         sql: String,
         params: usize,
         expect: Option<u64>,
-        bind: impl FnOnce(AnyQuery) -> AnyQuery + Send + 'a,
+        bind: impl FnOnce(AnyQuery) -> AnyQuery + Send + 'static,
     ) {
         self.parts.push(Part {
             sql,
@@ -205,7 +205,7 @@ impl<'a> Writes<'a> {
     }
 
     /// Adds `later`'s writes after these.
-    pub(crate) fn extend(&mut self, later: Writes<'a>) {
+    pub(crate) fn extend(&mut self, later: Writes) {
         self.parts.extend(later.parts);
     }
 
@@ -269,7 +269,7 @@ pub(crate) async fn run(conn: &mut sqlx::AnyConnection, q: AnyQuery) -> Result<b
 /// divisor is not a constant, so the planner cannot fold the division in advance. The
 /// final select reads the writes in order, and so runs them in order: a later write
 /// that waits for a row lock (a compare-and-set) waits after the earlier ones are done.
-fn combine(parts: Vec<Part<'_>>) -> (String, Vec<Binder<'_>>) {
+fn combine(parts: Vec<Part>) -> (String, Vec<Binder>) {
     let mut sql = String::from("WITH ");
     let mut offset: usize = parts.iter().map(|p| p.params).sum();
     let mut checks = Vec::new();
