@@ -215,7 +215,8 @@ pub(crate) async fn prepare(
 /// Sends a prepared batch on a connection of its own; `after` tells when the batch in
 /// flight before it is done. `false`: it wrote nothing, and the batch must be written
 /// again (stock, a balance or a key changed under it, the batch before it failed, or the
-/// database refused it).
+/// database refused it). An error: the connection failed and whether the batch was
+/// committed is unknown, so it must not be written again.
 pub(crate) async fn send(
     store: Store,
     query: Statements,
@@ -252,10 +253,13 @@ pub(crate) async fn send(
             tracing::debug!("stock, a balance or a key changed under the batch; writing it again");
             Ok(false)
         }
-        Err(e) => {
+        // PostgreSQL refused a statement: it wrote nothing, so the batch can go again.
+        Err(StoreError::Db(sqlx::Error::Database(e))) => {
             tracing::debug!(error = %e, "a sale batch's statement failed; writing it again");
             Ok(false)
         }
+        // The connection failed: whether it committed is unknown.
+        Err(e) => Err(e),
     }
 }
 

@@ -113,23 +113,50 @@ struct Flight {
     jobs: Vec<Job>,
     prepared: Prepared,
     sent: Option<tokio::task::JoinHandle<Result<bool>>>,
-    done: Option<bool>,
+    done: Option<Sent>,
     /// Tells the batch sent after this one when this one is done.
     over: tokio::sync::watch::Receiver<Option<bool>>,
 }
 
+/// What came of a batch sent in flight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sent {
+    Written,
+    /// Nothing was written (PostgreSQL said so): write the batch again.
+    NotWritten,
+    /// The connection failed with the outcome unknown: the callers hear so, and a sale
+    /// with an Idempotency-Key tried again answers as what was committed. Writing it
+    /// again here could count a sale without a key twice.
+    Unknown,
+}
+
 impl Flight {
-    /// Whether the statement wrote the batch; waits for it once. Safe to drop while
-    /// waiting: the statement goes on, and a later call waits again.
-    async fn written(&mut self) -> bool {
+    /// What came of the batch's statements; waits for them once. Safe to drop while
+    /// waiting: they go on, and a later call waits again.
+    async fn sent(&mut self) -> Sent {
         if let Some(done) = self.done {
             return done;
         }
         let sent = self.sent.as_mut().expect("sent until done");
-        let done = matches!(sent.await, Ok(Ok(true)));
+        let done = match sent.await {
+            Ok(Ok(true)) => Sent::Written,
+            Ok(Ok(false)) => Sent::NotWritten,
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "a sale batch's outcome is unknown");
+                Sent::Unknown
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "a sale batch's task ended early");
+                Sent::Unknown
+            }
+        };
         self.sent = None;
         self.done = Some(done);
         done
+    }
+
+    async fn written(&mut self) -> bool {
+        self.sent().await == Sent::Written
     }
 }
 
@@ -228,9 +255,20 @@ async fn land_front(store: &Store, stats: &Stats, flights: &mut VecDeque<Flight>
 
 /// Answers a batch whose statement is done, or writes it again if it wrote nothing.
 async fn land(store: &Store, stats: &Stats, mut f: Flight) {
-    if !f.written().await {
-        write_batch(store, stats, &mut f.jobs).await;
-        return;
+    match f.sent().await {
+        Sent::Written => {}
+        Sent::NotWritten => {
+            write_batch(store, stats, &mut f.jobs).await;
+            return;
+        }
+        Sent::Unknown => {
+            reply(
+                stats,
+                &mut f.jobs,
+                Err(StoreError::State("the sale batch's outcome is unknown")),
+            );
+            return;
+        }
     }
     stats.commits.fetch_add(1, Ordering::Relaxed);
     let sales: Vec<(OrgId, &NewSale)> = f.jobs.iter().map(|j| (j.org, &j.sale)).collect();
