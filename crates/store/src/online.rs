@@ -700,20 +700,26 @@ async fn release_in(tx: &mut Tx, org: OrgId, order: OrderId, at: i64) -> Result<
         if closed != 1 {
             return Err(StoreError::State(LOST_RACE));
         }
-        let n = sqlx::query(
-            "UPDATE stock_balances SET qty_reserved = qty_reserved - $1 \
-             WHERE org_id = $2 AND location_id = $3 AND lot_id = $4 AND qty_reserved >= $1",
-        )
-        .bind(qty)
-        .bind(org.0)
-        .bind(r.get::<i64, _>("location_id"))
-        .bind(r.get::<i64, _>("lot_id"))
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-        if n != 1 {
-            return Err(StoreError::State("a reservation is larger than the units reserved"));
-        }
+        free_reserved(tx, org, r.get("location_id"), r.get("lot_id"), qty).await?;
+    }
+    Ok(())
+}
+
+/// Gives `qty` reserved units of a lot back to the shelf's free count.
+async fn free_reserved(tx: &mut Tx, org: OrgId, location: i64, lot: i64, qty: i64) -> Result<()> {
+    let n = sqlx::query(
+        "UPDATE stock_balances SET qty_reserved = qty_reserved - $1 \
+         WHERE org_id = $2 AND location_id = $3 AND lot_id = $4 AND qty_reserved >= $1",
+    )
+    .bind(qty)
+    .bind(org.0)
+    .bind(location)
+    .bind(lot)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if n != 1 {
+        return Err(StoreError::State("a reservation is larger than the units reserved"));
     }
     Ok(())
 }
@@ -756,20 +762,7 @@ async fn consume_in(tx: &mut Tx, org: OrgId, order: OrderId, staff: Option<Staff
             return Err(StoreError::State(LOST_RACE));
         }
         if expired {
-            let freed = sqlx::query(
-                "UPDATE stock_balances SET qty_reserved = qty_reserved - $1 \
-                 WHERE org_id = $2 AND location_id = $3 AND lot_id = $4 AND qty_reserved >= $1",
-            )
-            .bind(qty)
-            .bind(org.0)
-            .bind(location.0)
-            .bind(lot.id.0)
-            .execute(&mut **tx)
-            .await?
-            .rows_affected();
-            if freed != 1 {
-                return Err(StoreError::State("a reservation is larger than the units reserved"));
-            }
+            free_reserved(tx, org, location.0, lot.id.0, qty).await?;
             crate::stock::allocate_in(tx, org, location, lot.product_id, qty, MovementKind::Sale, &meta, at).await?;
             continue;
         }
