@@ -611,7 +611,7 @@ async fn checkout_bench(database_url: Option<String>, concurrency: usize, n: usi
     let lost = acked.saturating_sub(orders);
     let duplicated = orders.saturating_sub(acked) + (sold_units != 5 * orders as i64) as u64;
     println!(
-        "{{\"backend\": \"{:?}\", \"concurrency\": {concurrency}, \"sales\": {n}, \"acknowledged\": {acked}, \"refused_out_of_stock\": {refused}, \"errors\": {errors}, \"sales_per_s\": {:.0}, \"p50_ms\": {:.2}, \"p99_ms\": {:.2}, \"oversold\": {oversold}, \"lost\": {lost}, \"duplicated\": {duplicated}, \"commits\": {}, \"batch_fallbacks\": {}, \"ledger_mismatches\": {}, \"loyalty_mismatches\": {}}}",
+        "{{\"backend\": \"{:?}\", \"concurrency\": {concurrency}, \"sales\": {n}, \"acknowledged\": {acked}, \"refused_out_of_stock\": {refused}, \"errors\": {errors}, \"sales_per_s\": {:.0}, \"p50_ms\": {:.2}, \"p99_ms\": {:.2}, \"oversold\": {oversold}, \"lost\": {lost}, \"duplicated\": {duplicated}, \"commits\": {}, \"batch_fallbacks\": {}, \"ledger_mismatches\": {}, \"loyalty_mismatches\": {}, \"dangling_references\": {}}}",
         store.backend(),
         acked as f64 / elapsed,
         pct(0.5),
@@ -620,6 +620,12 @@ async fn checkout_bench(database_url: Option<String>, concurrency: usize, n: usi
         store.sale_batch_fallbacks(),
         store.ledger_mismatches(org).await?.len(),
         store.loyalty_mismatches(org).await?.len(),
+        store
+            .dangling_references(org)
+            .await?
+            .iter()
+            .map(|(_, n)| n)
+            .sum::<i64>(),
     );
     Ok(())
 }

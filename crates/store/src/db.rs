@@ -117,6 +117,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_kiosk_payments.sql"),
         postgres: include_str!("../migrations/postgres/0010_kiosk_payments.sql"),
     },
+    Migration {
+        version: 11,
+        name: "sale_row_parents",
+        sqlite: include_str!("../migrations/sqlite/0011_sale_row_parents.sql"),
+        postgres: include_str!("../migrations/postgres/0011_sale_row_parents.sql"),
+    },
 ];
 
 impl Store {

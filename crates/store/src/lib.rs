@@ -14,6 +14,7 @@ mod db;
 mod error;
 mod filter;
 mod idempotency;
+mod integrity;
 mod kiosk;
 mod labels;
 mod loyalty;

@@ -120,6 +120,11 @@ async fn check_demo(app: &App, report: &linli_app::seed::SeedReport, days: u32) 
         app.store.ledger_mismatches(org).await.unwrap().is_empty(),
         "balances equal the fold of movements"
     );
+    assert_eq!(
+        app.store.dangling_references(org).await.unwrap(),
+        vec![],
+        "every row of 180 days of sales has its parents"
+    );
     let locations = app.store.locations(org).await.unwrap();
     assert_eq!(
         locations

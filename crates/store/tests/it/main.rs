@@ -31,6 +31,7 @@ macro_rules! on_both_backends {
 
 mod conformance;
 mod fixtures;
+mod integrity;
 mod kiosk;
 mod labels;
 mod loyalty;

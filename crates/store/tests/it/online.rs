@@ -111,6 +111,11 @@ async fn assert_books_agree(s: &Store, o: &Org) {
         "balances == fold of movements"
     );
     assert_eq!(
+        s.dangling_references(o.org).await.unwrap(),
+        vec![],
+        "every sale row has its parents"
+    );
+    assert_eq!(
         s.reservation_mismatches(o.org).await.unwrap(),
         vec![],
         "qty_reserved == sum of open reservations"

@@ -109,6 +109,7 @@ async fn trace(s: &Store, o: &Org, products: &[ProductId], results: Vec<Result<R
         on_hand.push(s.on_hand(o.org, *p, None).await.unwrap());
     }
     assert!(s.ledger_mismatches(o.org).await.unwrap().is_empty());
+    assert_eq!(s.dangling_references(o.org).await.unwrap(), vec![]);
     Trace {
         outcome,
         lines,
@@ -230,6 +231,7 @@ pub async fn a_sale_refused_for_its_points_is_set_aside_and_its_units_go_to_the_
         "nothing of the refused sale"
     );
     assert!(s.ledger_mismatches(o.org).await.unwrap().is_empty());
+    assert_eq!(s.dangling_references(o.org).await.unwrap(), vec![]);
     assert!(s.loyalty_mismatches(o.org).await.unwrap().is_empty());
     assert_eq!(s.sale_batch_fallbacks(), 0, "set aside, not handed over");
 }
@@ -532,6 +534,7 @@ pub async fn tills_and_a_receiving_clerk_at_once_leave_every_ledger_true(s: Stor
     assert_eq!(s.on_hand(o.org, milk, None).await.unwrap(), 300 + 50 - 240);
     assert_eq!(s.on_hand(o.org, bread, None).await.unwrap(), 300 - 240);
     assert!(s.ledger_mismatches(o.org).await.unwrap().is_empty());
+    assert_eq!(s.dangling_references(o.org).await.unwrap(), vec![]);
     assert!(s.loyalty_mismatches(o.org).await.unwrap().is_empty());
     let (mut after, mut points) = (0, 0);
     for &m in &members {

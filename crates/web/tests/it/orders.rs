@@ -201,6 +201,7 @@ async fn pickup_order_goes_from_placing_to_handover_and_sells_the_stock(t: TestA
     assert_eq!(on_hand(&t, milk).await, 7);
     assert_eq!(reserved(&t, milk).await, 0);
     assert!(t.store.ledger_mismatches(t.a.org).await.unwrap().is_empty());
+    assert_eq!(t.store.dangling_references(t.a.org).await.unwrap(), vec![]);
     assert!(t.store.reservation_mismatches(t.a.org).await.unwrap().is_empty());
 
     let (_, mine) = t
