@@ -392,6 +392,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.caches.sellable.drop_key(&(org, id));
         Ok(())
     }
 

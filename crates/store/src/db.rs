@@ -40,6 +40,16 @@ pub(crate) struct Caches {
     pub(crate) sessions: crate::cache::Copies<String, crate::staff::SessionRow>,
     /// Each cashier's open shift id (`None`: no shift open).
     pub(crate) open_shifts: crate::cache::Copies<(linli_domain::ids::OrgId, linli_domain::ids::StaffId), Option<i64>>,
+    /// What the till prices a line with, per product (`Store::sellable_products`).
+    pub(crate) sellable:
+        crate::cache::Copies<(linli_domain::ids::OrgId, linli_domain::ids::ProductId), crate::till::SellableProduct>,
+}
+
+/// How many placeholders an `IN (…)` list of `n` values gets: the next power of two, the
+/// last value repeated to fill it. So a query has a handful of texts instead of one per
+/// length, and PostgreSQL plans each text once per connection instead of every call.
+pub(crate) fn in_list_len(n: usize) -> usize {
+    n.max(1).next_power_of_two()
 }
 
 pub(crate) type Tx = Transaction<'static, Any>;

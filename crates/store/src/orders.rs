@@ -157,7 +157,8 @@ pub(crate) async fn read_lots(
     location: LocationId,
     products: &[ProductId],
 ) -> Result<Option<Vec<BatchLot>>> {
-    let list: Vec<String> = (1..=products.len()).map(|i| format!("${i}")).collect();
+    let n = crate::db::in_list_len(products.len());
+    let list: Vec<String> = (1..=n).map(|i| format!("${i}")).collect();
     let sql = format!(
         "SELECT l.id, l.product_id, l.lot_code, l.expires_at, l.received_at, l.supplier_id, b.qty_on_hand, \
          b.qty_on_hand - b.qty_reserved AS qty_free FROM locations loc \
@@ -165,12 +166,13 @@ pub(crate) async fn read_lots(
          AND b.qty_on_hand > b.qty_reserved LEFT JOIN lots l ON l.id = b.lot_id \
          WHERE loc.org_id = ${} AND loc.id = ${}",
         list.join(", "),
-        products.len() + 1,
-        products.len() + 2,
+        n + 1,
+        n + 2,
     );
     let mut q = sqlx::query(sqlx::AssertSqlSafe(positional(conn, sql)));
-    for p in products {
-        q = q.bind(p.0);
+    for i in 0..n {
+        // Padded with the last product (`in_list_len`); an empty list matches nothing.
+        q = q.bind(products.get(i).or(products.last()).map_or(0, |p| p.0));
     }
     let rows = q.bind(org.0).bind(location.0).fetch_all(&mut *conn).await?;
     if rows.is_empty() {

@@ -877,15 +877,18 @@ impl CaseUpdate {
 const BALANCES_PER_UPDATE_MAX: usize = 1_000;
 
 async fn read_balances(conn: &mut sqlx::AnyConnection, members: &BTreeSet<i64>) -> Result<BTreeMap<i64, Balance>> {
-    let list: Vec<String> = (1..=members.len()).map(|i| format!("${i}")).collect();
+    let n = crate::db::in_list_len(members.len());
+    let list: Vec<String> = (1..=n).map(|i| format!("${i}")).collect();
     let sql = format!(
         "SELECT member_id, org_id, points, principal_fen, bonus_fen, points_next_no, stored_value_next_no, \
          next_expiry_at, version FROM member_balances WHERE member_id IN ({})",
         list.join(", ")
     );
     let mut q = sqlx::query(sqlx::AssertSqlSafe(positional(conn, sql)));
-    for m in members {
-        q = q.bind(*m);
+    // Padded with the last member (`in_list_len`).
+    let last = members.last().copied().unwrap_or(0);
+    for m in members.iter().copied().chain(std::iter::repeat(last)).take(n) {
+        q = q.bind(m);
     }
     Ok(q.fetch_all(&mut *conn)
         .await?

@@ -196,33 +196,50 @@ pub struct SellableProduct {
 }
 
 impl Store {
-    /// The products of a sale, read in one query; ids of other organisations are absent.
+    /// The products of a sale; ids of other organisations are absent. Each product is
+    /// kept for `cache::RULES_TTL` (a change through this process drops it at once, as
+    /// for promotions); the ones not kept are read in one query.
     pub async fn sellable_products(&self, org: OrgId, ids: &[ProductId]) -> Result<Vec<SellableProduct>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
+        let copies = &self.caches.sellable;
+        let mut found = Vec::with_capacity(ids.len());
+        let mut missing = Vec::new();
+        for (i, id) in ids.iter().enumerate() {
+            if ids[..i].contains(id) {
+                continue;
+            }
+            match copies.get(&(org, *id)) {
+                Some(p) => found.push(p),
+                None => missing.push(*id),
+            }
         }
-        let list: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
+        if missing.is_empty() {
+            return Ok(found);
+        }
+        let generation = copies.generation();
+        let n = crate::db::in_list_len(missing.len());
+        let list: Vec<String> = (0..n).map(|i| format!("${}", i + 2)).collect();
         let sql = format!(
             "SELECT id, name_zh, name_en, category_id, unit_kind, price_fen, active FROM products WHERE org_id = $1 AND id IN ({})",
             list.join(", ")
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(org.0);
-        for id in ids {
-            q = q.bind(id.0);
+        for i in 0..n {
+            q = q.bind(missing[i.min(missing.len() - 1)].0);
         }
-        Ok(q.fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| SellableProduct {
+        for r in q.fetch_all(&self.pool).await? {
+            let p = SellableProduct {
                 id: ProductId(r.get("id")),
                 name_zh: r.get("name_zh"),
                 name_en: r.get("name_en"),
-                category_id: opt_i64(r, "category_id").map(linli_domain::ids::CategoryId),
+                category_id: opt_i64(&r, "category_id").map(linli_domain::ids::CategoryId),
                 weighed: r.get::<String, _>("unit_kind") == "weight",
                 price_fen: r.get("price_fen"),
                 active: r.get::<i64, _>("active") != 0,
-            })
-            .collect())
+            };
+            copies.keep((org, p.id), generation, p.clone());
+            found.push(p);
+        }
+        Ok(found)
     }
 }
 

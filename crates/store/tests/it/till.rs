@@ -17,6 +17,7 @@ on_both_backends!(till:
     concurrent_refunds_of_the_same_units_land_once,
     refunds_go_back_to_non_cash_tenders_first,
     shift_counts_cash_kept_and_refunded,
+    a_product_change_reaches_the_next_sale_at_once,
 );
 
 fn sale(o: &Org, lines: &[(ProductId, i64, i64)], payments: &[(&'static str, i64)]) -> NewSale {
@@ -421,4 +422,41 @@ pub async fn shift_counts_cash_kept_and_refunded(s: Store) {
     s.open_shift(o.org, o.store, o.staff, "till-1", 20_000, T0 + 10 * HOUR)
         .await
         .unwrap();
+}
+
+pub async fn a_product_change_reaches_the_next_sale_at_once(s: Store) {
+    let o = org(&s, "a").await;
+    let b = org(&s, "b").await;
+    let milk = product(&s, &o, "P1", "牛奶").await;
+    let bread = product(&s, &o, "P2", "面包").await;
+    let theirs = product(&s, &b, "P1", "酸奶").await;
+    let prices = |got: Vec<SellableProduct>| {
+        let mut v: Vec<(i64, i64, bool)> = got.iter().map(|p| (p.id.0, p.price_fen, p.active)).collect();
+        v.sort();
+        v
+    };
+    // Read twice (the second from the copy), a repeated id answered once, and another
+    // organisation's product never, whichever is kept.
+    for _ in 0..2 {
+        assert_eq!(
+            prices(s.sellable_products(o.org, &[milk, bread, milk, theirs]).await.unwrap()),
+            vec![(milk.0, 500, true), (bread.0, 500, true)]
+        );
+        assert_eq!(
+            prices(s.sellable_products(b.org, &[theirs, milk]).await.unwrap()),
+            vec![(theirs.0, 500, true)]
+        );
+    }
+    let mut data = product_data("P1", "牛奶", 650, Some(o.dairy));
+    s.update_product(o.org, milk, &data, o.staff, T0 + HOUR).await.unwrap();
+    assert_eq!(
+        prices(s.sellable_products(o.org, &[bread, milk]).await.unwrap()),
+        vec![(milk.0, 650, true), (bread.0, 500, true)]
+    );
+    data.active = false;
+    s.update_product(o.org, milk, &data, o.staff, T0 + HOUR).await.unwrap();
+    assert_eq!(
+        prices(s.sellable_products(o.org, &[milk]).await.unwrap()),
+        vec![(milk.0, 650, false)]
+    );
 }
