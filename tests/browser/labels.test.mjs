@@ -1,7 +1,9 @@
 // Electronic shelf labels (电子价签, /labels) in headless Chromium against the real binary
 // with the demo data: the simulator page shows every label of the store, a price changed
-// through the API reaches its tile within a second (over Server-Sent Events), and a label
-// taken offline keeps its old price and shows up in the drift audit until it is back.
+// through the API reaches its tile (over Server-Sent Events), and a label taken offline
+// keeps its old price and shows up in the drift audit until it is back. How fast a change
+// reaches the labels (the issue's "within a second") is measured by `linli bench labels`
+// (docs/benchmarks.md), not here: a timed browser test fails on a busy machine.
 //
 // Run from the repo root after `cargo build -p linli-cli`:
 //   LINLI_BIN="$PWD/target/debug/linli" node --test tests/browser/
@@ -20,12 +22,9 @@ const SCREENSHOTS = process.env.LINLI_SCREENSHOTS
   : join(tmpdir(), 'linli-screenshots');
 const DESKTOP = { width: 1280, height: 900 };
 const TEST_TIMEOUT_MS = 120_000;
-/** The issue's promise: a price change reaches its labels within a second. */
-const LABEL_UPDATE_MS = 1_000;
-/** How long the offline label's test waits for its tile and the audit. That test is about
- * what an offline label shows, not how fast: the first test holds the second. A CI run
- * once took just over a second here on a busy machine. */
-const DRIFT_SHOWN_MS = 5_000;
+/** How long a tile may take to follow a change before the test gives up: generous, since
+ * these tests are about what the page shows (`linli bench labels` measures the speed). */
+const TILE_SHOWN_MS = 10_000;
 /** How many labels the demo store gets (linli_app::labels::DEMO_LABELS). */
 const DEMO_LABELS = 60;
 
@@ -79,15 +78,13 @@ async function allLabels() {
   }
 }
 
-/** Waits until the tile's price reads `text`; resolves to the milliseconds it took. */
+/** Waits until the tile's price reads `text`. */
 async function tilePriceBecomes(page, id, text, timeout) {
-  const started = Date.now();
   await page.waitForFunction(
     ([tileId, want]) => document.querySelector(`#esl-${tileId} .esl-price`)?.textContent === want,
     [id, text],
     { timeout, polling: 'raf' },
   );
-  return Date.now() - started;
 }
 
 describe('shelf labels in a browser', { concurrency: false }, () => {
@@ -125,7 +122,7 @@ describe('shelf labels in a browser', { concurrency: false }, () => {
     return { page, watch };
   }
 
-  test('the simulator page shows every label and a price change reaches its tile within a second', { timeout: TEST_TIMEOUT_MS }, async () => {
+  test('the simulator page shows every label and a price change reaches its tile', { timeout: TEST_TIMEOUT_MS }, async () => {
     const labels = await allLabels();
     assert.equal(labels.length, DEMO_LABELS, 'the demo store has its labels');
     assert.ok(labels.every((l) => l.drift.length === 0 && l.acked_version === l.version), 'all in step at the start');
@@ -143,17 +140,14 @@ describe('shelf labels in a browser', { concurrency: false }, () => {
         `每500g ${money(weighed.shown.unit_price_fen)}`,
       );
 
-      // Change a piece product's price through the API; its tile follows within a second.
+      // Change a piece product's price through the API; its tile follows.
       // (Not the second label: the next test takes that one offline.)
       const label = labels.find((l, i) => i !== 1 && l.shown.unit_kind === 'piece');
       const tile = page.locator(`#esl-${label.id}`);
       assert.equal(await textOf(tile.locator('.esl-price')), money(label.shown.price_fen));
       const newPrice = label.shown.price_fen + 11;
-      const posted = Date.now();
       await apiPost(`/api/v1/products/${label.product_id}/price`, { price_fen: newPrice });
-      await tilePriceBecomes(page, label.id, money(newPrice), LABEL_UPDATE_MS);
-      const took = Date.now() - posted;
-      assert.ok(took <= LABEL_UPDATE_MS + 500, `the tile took ${took} ms from the request`);
+      await tilePriceBecomes(page, label.id, money(newPrice), TILE_SHOWN_MS);
       const version = label.version + 1;
       assert.equal(await textOf(tile.locator('.esl-ver')), `v${version}/${version}`);
       assert.equal(await textOf(tile.locator('.esl-state')), '已确认');
@@ -182,10 +176,10 @@ describe('shelf labels in a browser', { concurrency: false }, () => {
       const newPrice = oldPrice + 20;
       await apiPost(`/api/v1/products/${label.product_id}/price`, { price_fen: newPrice });
       // The tile keeps showing the old price and turns red; the audit lists it.
-      await page.waitForSelector(`#esl-${label.id}.drift.failed`, { timeout: DRIFT_SHOWN_MS });
+      await page.waitForSelector(`#esl-${label.id}.drift.failed`, { timeout: TILE_SHOWN_MS });
       assert.equal(await textOf(page.locator(`#esl-${label.id} .esl-price`)), money(oldPrice));
       const row = page.locator(`#esl-drift tr[data-id="${label.id}"]`);
-      await row.waitFor({ timeout: DRIFT_SHOWN_MS });
+      await row.waitFor({ timeout: TILE_SHOWN_MS });
       assert.match(await textOf(row), new RegExp(`${label.code}.*${money(oldPrice).replace('.', '\\.')}.*${money(newPrice).replace('.', '\\.')}.*价格不一致`));
       assert.equal(await textOf(page.locator('[data-count="drifted"]')), '1');
       const drift = await apiGet(server.baseURL, token, '/api/v1/labels/drift');

@@ -806,6 +806,10 @@ impl App {
             created_by: Some(actor.staff),
         };
         let id = self.store.create_promotion(actor.org, &new, now).await?;
+        if starts_at <= now && now < ends_at {
+            // Running already: its labels change now rather than at the next sweep.
+            self.refresh_labels_after_promotions(actor.org).await;
+        }
         Ok(self.store.promotion(actor.org, id).await?)
     }
 
@@ -815,6 +819,7 @@ impl App {
         self.store
             .end_promotion(actor.org, id, Some(actor.staff), self.now())
             .await?;
+        self.refresh_labels_after_promotions(actor.org).await;
         Ok(self.store.promotion(actor.org, id).await?)
     }
 

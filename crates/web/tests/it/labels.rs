@@ -257,6 +257,7 @@ async fn a_running_promotion_is_on_the_label_with_the_till_price(t: TestApp) {
     let egg_label = bind(&t, &owner, "ESL-0001", eggs).await["id"].as_i64().unwrap();
     let bread_label = bind(&t, &owner, "ESL-0002", bread).await["id"].as_i64().unwrap();
     let hour = 3_600_000;
+    let mut ids = Vec::new();
     for body in [
         json!({"name_zh": "鸡蛋秒杀", "kind": "flash_sale", "product_id": eggs, "price_fen": 990,
                "cap_per_order": 2, "flash_cap": 50, "starts_at": NOW, "ends_at": NOW + hour}),
@@ -265,17 +266,18 @@ async fn a_running_promotion_is_on_the_label_with_the_till_price(t: TestApp) {
     ] {
         let (status, out) = t.call("POST", "/api/v1/promotions", Some(&owner), Some(body)).await;
         assert_eq!(status, StatusCode::CREATED, "{out}");
+        ids.push(out["id"].as_i64().unwrap());
     }
-    // The till already charges the flash price; the label is behind until the next sweep.
-    assert_eq!(label(&t, &owner, egg_label).await["drift"], json!(["price_differs"]));
-    let (_, r) = t.call("POST", "/api/v1/labels/sync", Some(&owner), None).await;
-    assert_eq!((r["staged"].as_i64(), r["acked"].as_i64()), (Some(1), Some(1)), "{r}");
+    // A promotion running when it is created reaches its labels with the request, not at
+    // the next sweep: the label shows what the till charges.
     let l = label(&t, &owner, egg_label).await;
     assert_eq!(l["version"], 2);
     assert_eq!(l["shown"]["price_fen"], 990);
     assert_eq!(l["shown"]["regular_price_fen"], 1590);
     assert_eq!(l["shown"]["promo_zh"], "秒杀 ¥9.90");
     assert_eq!(l["drift"], json!([]));
+    let (_, r) = t.call("POST", "/api/v1/labels/sync", Some(&owner), None).await;
+    assert_eq!((r["staged"].as_i64(), r["acked"].as_i64()), (Some(0), Some(0)), "{r}");
     assert_eq!(
         label(&t, &owner, bread_label).await["shown"]["promo_zh"],
         "",
@@ -296,6 +298,20 @@ async fn a_running_promotion_is_on_the_label_with_the_till_price(t: TestApp) {
         (l["shown"]["price_fen"].as_i64(), l["shown"]["promo_zh"].as_str()),
         (Some(800), Some("买2赠1"))
     );
+
+    // Ended by hand: its label drops it with the request.
+    let (status, out) = t
+        .call(
+            "POST",
+            &format!("/api/v1/promotions/{}/end", ids[1]),
+            Some(&owner),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let l = label(&t, &owner, bread_label).await;
+    assert_eq!(l["shown"]["promo_zh"], "");
+    assert_eq!(l["drift"], json!([]));
 }
 
 async fn unbinding_blanks_the_label_and_binding_again_goes_on_counting(t: TestApp) {
@@ -411,7 +427,8 @@ async fn the_sweep_keeps_every_organisation_in_step_and_retries_when_due(t: Test
     let b_eggs = t.product(&other, "E1", "土鸡蛋", json!({"price_fen": 1590})).await;
     let a_label = bind(&t, &owner, "ESL-0001", milk).await["id"].as_i64().unwrap();
     let b_label = bind(&t, &other, "ESL-0001", b_eggs).await["id"].as_i64().unwrap();
-    // Org a's label is offline when its price changes; org b starts a flash sale.
+    // Org a's label is offline when its price changes; org b's flash sale opens a second
+    // later (one running when created would reach its label with the request).
     let (status, _) = t
         .call(
             "POST",
@@ -429,15 +446,21 @@ async fn the_sweep_keeps_every_organisation_in_step_and_retries_when_due(t: Test
             Some(&other),
             Some(
                 json!({"name_zh": "秒杀", "kind": "flash_sale", "product_id": b_eggs, "price_fen": 990,
-                        "cap_per_order": 1, "flash_cap": 10, "starts_at": NOW, "ends_at": NOW + 3_600_000}),
+                        "cap_per_order": 1, "flash_cap": 10, "starts_at": NOW + 1_000, "ends_at": NOW + 3_600_000}),
             ),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{out}");
+    assert_eq!(
+        label(&t, &other, b_label).await["shown"]["price_fen"],
+        1590,
+        "not open yet"
+    );
 
-    // The server's sweep (here run by hand on the same database, with a simulator whose labels are all online).
+    // The server's sweep (here run by hand on the same database, with a simulator whose
+    // labels are all online) once the flash sale is open.
     let sweeper = linli_app::App::new(t.store.clone(), t.clock.clone());
-    let r = sweeper.sync_labels(NOW).await.unwrap();
+    let r = sweeper.sync_labels(NOW + 1_000).await.unwrap();
     assert_eq!((r.labels, r.staged, r.pushed, r.acked), (2, 1, 1, 1), "{r:?}");
     assert_eq!(label(&t, &other, b_label).await["shown"]["price_fen"], 990);
     let a = label(&t, &owner, a_label).await;

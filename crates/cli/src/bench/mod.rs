@@ -12,6 +12,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tower::ServiceExt;
 
+mod labels;
+
 #[derive(clap::Subcommand, Debug)]
 pub enum Bench {
     /// Time to fill an empty database with the demo community.
@@ -56,6 +58,19 @@ pub enum Bench {
         /// out after 2,000 sales, so longer runs also exercise refusals.
         #[arg(long, default_value_t = 200)]
         units_per_product: i64,
+    },
+    /// Shelf labels: time from a price change, or a promotion created or ended, through
+    /// the API to every affected label showing it with its acknowledgement stored (the
+    /// demo store's labels and the label simulator). Prints JSON.
+    Labels {
+        #[command(flatten)]
+        db: crate::DbArgs,
+        /// Price changes, one product after another.
+        #[arg(long, default_value_t = 200)]
+        changes: usize,
+        /// Category promotions created and ended.
+        #[arg(long, default_value_t = 10)]
+        promotions: usize,
     },
     /// Scan-resolve and product-search latency over the demo catalog.
     Scan {
@@ -141,6 +156,11 @@ pub async fn run(what: Bench) -> anyhow::Result<()> {
             sales,
             units_per_product,
         } => checkout_bench(database_url, concurrency, sales, units_per_product).await,
+        Bench::Labels {
+            db,
+            changes,
+            promotions,
+        } => labels::run(&db, changes, promotions).await,
         Bench::Scan { db, requests } => {
             let (app, router, _cookie, token) = prepare(&db).await?;
             // Codes from the demo catalog: EANs, scale codes of weighed goods, GS1 strings.
