@@ -2,6 +2,7 @@
 //! itself (`linli bench`). The only crate that knows which database backend runs and
 //! reads the environment.
 
+mod analytics;
 mod bench;
 
 use anyhow::Context;
@@ -80,6 +81,11 @@ enum Command {
         #[command(flatten)]
         demo_args: DemoArgs,
     },
+    /// The analytics engine over files: basket rules (more to come). JSON on stdout.
+    Analytics {
+        #[command(subcommand)]
+        what: analytics::Analytics,
+    },
     /// Measure Linli on this machine (figures go to docs/benchmarks.md).
     Bench {
         #[command(subcommand)]
@@ -95,6 +101,10 @@ fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    if let Command::Analytics { what } = cli.command {
+        // Pure computation over files: no runtime, no database.
+        return analytics::run(what);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -140,6 +150,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bench { what } => bench::run(what).await,
+        Command::Analytics { .. } => unreachable!("handled before the runtime starts"),
     }
 }
 

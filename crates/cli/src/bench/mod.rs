@@ -72,6 +72,18 @@ pub enum Bench {
         #[arg(long, default_value_t = 10)]
         promotions: usize,
     },
+    /// Basket mining (FP-growth and rules) on a basket file: the best of several runs,
+    /// parsing and mining timed apart. Prints JSON.
+    Basket {
+        #[arg(long)]
+        input: std::path::PathBuf,
+        #[arg(long, default_value_t = 0.001)]
+        min_support: f64,
+        #[arg(long, default_value_t = 0.8)]
+        min_confidence: f64,
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+    },
     /// Scan-resolve and product-search latency over the demo catalog.
     Scan {
         #[command(flatten)]
@@ -161,6 +173,12 @@ pub async fn run(what: Bench) -> anyhow::Result<()> {
             changes,
             promotions,
         } => labels::run(&db, changes, promotions).await,
+        Bench::Basket {
+            input,
+            min_support,
+            min_confidence,
+            runs,
+        } => basket_bench(&input, min_support, min_confidence, runs),
         Bench::Scan { db, requests } => {
             let (app, router, _cookie, token) = prepare(&db).await?;
             // Codes from the demo catalog: EANs, scale codes of weighed goods, GS1 strings.
@@ -646,6 +664,38 @@ async fn checkout_bench(database_url: Option<String>, concurrency: usize, n: usi
             .iter()
             .map(|(_, n)| n)
             .sum::<i64>(),
+    );
+    Ok(())
+}
+
+/// Times `Baskets::parse`, `frequent_itemsets` and `rules` apart, best and median of
+/// `runs` runs each, in this process (no JSON output in the timing).
+fn basket_bench(input: &std::path::Path, min_support: f64, min_confidence: f64, runs: usize) -> anyhow::Result<()> {
+    use linli_analytics::basket::{self, Baskets};
+    anyhow::ensure!(runs > 0, "--runs must be at least 1");
+    let bytes = std::fs::read(input).with_context(|| format!("could not read {}", input.display()))?;
+    let (mut parse, mut mine, mut rule) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut itemsets, mut rules) = (0, 0);
+    for _ in 0..runs {
+        let t = Instant::now();
+        let baskets = Baskets::parse(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", input.display()))?;
+        parse.push(t.elapsed());
+        let t = Instant::now();
+        let sets = basket::frequent_itemsets(&baskets, min_support, None, &mut |_, _| {})?;
+        mine.push(t.elapsed());
+        let t = Instant::now();
+        rules = basket::rules(&sets, baskets.baskets.len(), min_confidence)?.len();
+        rule.push(t.elapsed());
+        itemsets = sets.len();
+    }
+    let ms = |v: &mut Vec<Duration>| {
+        v.sort();
+        (v[0].as_secs_f64() * 1000.0, v[v.len() / 2].as_secs_f64() * 1000.0)
+    };
+    let (p, m, r) = (ms(&mut parse), ms(&mut mine), ms(&mut rule));
+    println!(
+        "{{\"min_support\": {min_support}, \"itemsets\": {itemsets}, \"rules\": {rules}, \"runs\": {runs}, \"parse_ms\": {{\"best\": {:.2}, \"median\": {:.2}}}, \"fpgrowth_ms\": {{\"best\": {:.2}, \"median\": {:.2}}}, \"rules_ms\": {{\"best\": {:.2}, \"median\": {:.2}}}}}",
+        p.0, p.1, m.0, m.1, r.0, r.1
     );
     Ok(())
 }

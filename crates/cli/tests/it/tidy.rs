@@ -8,12 +8,29 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("domain", &[]),
     ("demo", &["linli-domain"]),
     ("testkit", &[]),
+    ("analytics", &[]),
     ("store", &["linli-domain", "linli-testkit"]),
-    ("app", &["linli-domain", "linli-store", "linli-demo", "linli-testkit"]),
+    (
+        "app",
+        &[
+            "linli-domain",
+            "linli-store",
+            "linli-demo",
+            "linli-analytics",
+            "linli-testkit",
+        ],
+    ),
     ("web", &["linli-app", "linli-domain", "linli-store", "linli-testkit"]),
     (
         "cli",
-        &["linli-app", "linli-web", "linli-store", "linli-domain", "linli-testkit"],
+        &[
+            "linli-app",
+            "linli-web",
+            "linli-store",
+            "linli-domain",
+            "linli-analytics",
+            "linli-testkit",
+        ],
     ),
 ];
 

@@ -1,0 +1,15 @@
+//! Decisions from data: "bought together" rules ([`basket`]), and in later steps demand
+//! forecasts, customer lifetime value, segments and site selection.
+//!
+//! Pure and deterministic over plain values: no clock, no files, no database. Input
+//! text comes in as bytes and is parsed here once ([`input`]), so that every error names
+//! the line and column it found; the `linli analytics` commands and the app's nightly
+//! jobs are the shells around it. Long work reports progress through a callback instead
+//! of drawing anything itself.
+
+pub mod basket;
+pub mod input;
+
+/// Called with (done, total) as long work advances; the shell decides whether to draw a
+/// progress bar.
+pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);

@@ -1,0 +1,5 @@
+//! The analytics engine against published figures on real data, and properties on
+//! random input.
+
+mod basket;
+mod data;

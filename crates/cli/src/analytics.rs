@@ -1,0 +1,132 @@
+//! `linli analytics …`: the analytics engine over files, JSON on stdout. Bad input is
+//! reported on stderr naming the file, line and column, with exit code 2; work that runs
+//! longer than a second draws a progress bar on stderr.
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+use linli_analytics::basket::{self, Baskets};
+use linli_analytics::input::InputError;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+#[derive(clap::Subcommand, Debug)]
+pub enum Analytics {
+    /// Frequent itemsets (FP-growth) and single-consequent association rules over
+    /// baskets: one basket per line, items separated by commas.
+    Basket {
+        #[arg(long)]
+        input: PathBuf,
+        /// Least share of baskets an itemset must be in (0 < S <= 1).
+        #[arg(long)]
+        min_support: f64,
+        /// Least confidence a rule must have (0 to 1).
+        #[arg(long, default_value_t = 0.8)]
+        min_confidence: f64,
+        /// Most items in an itemset.
+        #[arg(long)]
+        max_len: Option<usize>,
+    },
+}
+
+/// Exit code for input or arguments the engine cannot use.
+const BAD_INPUT: i32 = 2;
+
+pub fn run(what: Analytics) -> anyhow::Result<()> {
+    match what {
+        Analytics::Basket {
+            input,
+            min_support,
+            min_confidence,
+            max_len,
+        } => {
+            let bytes = read(&input)?;
+            let baskets = Baskets::parse(&bytes).unwrap_or_else(|e| bad_input(&input, &e));
+            let mut bar = Bar::new("itemsets");
+            let sets = basket::frequent_itemsets(&baskets, min_support, max_len, &mut |d, t| bar.at(d, t))
+                .unwrap_or_else(|e| refuse(&e));
+            bar.finish();
+            let rules = basket::rules(&sets, baskets.baskets.len(), min_confidence).unwrap_or_else(|e| refuse(&e));
+            let n = baskets.baskets.len() as f64;
+            let names = |ids: &[u32]| {
+                let mut v: Vec<&str> = ids.iter().map(|&i| baskets.items[i as usize].as_str()).collect();
+                v.sort_unstable();
+                v
+            };
+            let out = json!({
+                "transactions": baskets.baskets.len(),
+                "items": baskets.items.len(),
+                "itemsets": sets.iter().map(|s| json!({
+                    "items": names(&s.items),
+                    "support": s.count as f64 / n,
+                    "count": s.count,
+                })).collect::<Vec<_>>(),
+                "rules": rules.iter().map(|r| json!({
+                    "antecedent": names(&r.antecedent),
+                    "consequent": [baskets.items[r.consequent as usize].as_str()],
+                    "support": r.support,
+                    "confidence": r.confidence,
+                    "lift": r.lift,
+                })).collect::<Vec<_>>(),
+            });
+            println!("{out}");
+            Ok(())
+        }
+    }
+}
+
+fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("could not read {}", path.display()))
+}
+
+fn bad_input(path: &Path, e: &InputError) -> ! {
+    eprintln!("{}:{}:{}: {}", path.display(), e.line, e.column, e.message);
+    std::process::exit(BAD_INPUT)
+}
+
+fn refuse(e: &dyn std::fmt::Display) -> ! {
+    eprintln!("error: {e}");
+    std::process::exit(BAD_INPUT)
+}
+
+/// A progress bar on stderr that appears only once the work has taken a second.
+struct Bar {
+    what: &'static str,
+    started: Instant,
+    bar: Option<ProgressBar>,
+}
+
+impl Bar {
+    const AFTER: Duration = Duration::from_secs(1);
+
+    fn new(what: &'static str) -> Bar {
+        Bar {
+            what,
+            started: Instant::now(),
+            bar: None,
+        }
+    }
+
+    fn at(&mut self, done: u64, total: u64) {
+        if self.bar.is_none() && self.started.elapsed() >= Self::AFTER {
+            let bar = ProgressBar::new(total);
+            bar.set_style(
+                ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} {elapsed}")
+                    .expect("a valid template")
+                    .progress_chars("=> "),
+            );
+            bar.set_message(self.what);
+            self.bar = Some(bar);
+        }
+        if let Some(bar) = &self.bar {
+            bar.set_length(total);
+            bar.set_position(done);
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
