@@ -1,5 +1,5 @@
-//! Decisions from data: "bought together" rules ([`basket`]), and in later steps demand
-//! forecasts, customer lifetime value, segments and site selection.
+//! Decisions from data: "bought together" rules ([`basket`]), customer lifetime value
+//! ([`clv`]), and in later steps demand forecasts, segments and site selection.
 //!
 //! Pure and deterministic over plain values: no clock, no files, no database. Input
 //! text comes in as bytes and is parsed here once ([`input`]), so that every error names
@@ -8,7 +8,10 @@
 //! of drawing anything itself.
 
 pub mod basket;
+pub mod clv;
 pub mod input;
+pub mod optimize;
+pub mod special;
 
 /// Called with (done, total) as long work advances; the shell decides whether to draw a
 /// progress bar.

@@ -2,4 +2,5 @@
 //! random input.
 
 mod basket;
+mod clv;
 mod data;

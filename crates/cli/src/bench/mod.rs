@@ -84,6 +84,16 @@ pub enum Bench {
         #[arg(long, default_value_t = 20)]
         runs: usize,
     },
+    /// Customer lifetime value fits on a purchase CSV: summaries, BG/NBD and Gamma-Gamma
+    /// timed apart, best and median of several runs. Prints JSON.
+    Clv {
+        #[arg(long)]
+        input: std::path::PathBuf,
+        #[arg(long)]
+        calibration_end: String,
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+    },
     /// Scan-resolve and product-search latency over the demo catalog.
     Scan {
         #[command(flatten)]
@@ -179,6 +189,11 @@ pub async fn run(what: Bench) -> anyhow::Result<()> {
             min_confidence,
             runs,
         } => basket_bench(&input, min_support, min_confidence, runs),
+        Bench::Clv {
+            input,
+            calibration_end,
+            runs,
+        } => clv_bench(&input, &calibration_end, runs),
         Bench::Scan { db, requests } => {
             let (app, router, _cookie, token) = prepare(&db).await?;
             // Codes from the demo catalog: EANs, scale codes of weighed goods, GS1 strings.
@@ -696,6 +711,48 @@ fn basket_bench(input: &std::path::Path, min_support: f64, min_confidence: f64, 
     println!(
         "{{\"min_support\": {min_support}, \"itemsets\": {itemsets}, \"rules\": {rules}, \"runs\": {runs}, \"parse_ms\": {{\"best\": {:.2}, \"median\": {:.2}}}, \"fpgrowth_ms\": {{\"best\": {:.2}, \"median\": {:.2}}}, \"rules_ms\": {{\"best\": {:.2}, \"median\": {:.2}}}}}",
         p.0, p.1, m.0, m.1, r.0, r.1
+    );
+    Ok(())
+}
+
+/// Times `clv::summarize`, `fit_bgnbd` and `fit_gamma_gamma` apart over `runs` runs.
+fn clv_bench(input: &std::path::Path, calibration_end: &str, runs: usize) -> anyhow::Result<()> {
+    use linli_analytics::clv::{self, Purchases};
+    anyhow::ensure!(runs > 0, "--runs must be at least 1");
+    let end =
+        linli_analytics::input::parse_date(calibration_end).map_err(|m| anyhow::anyhow!("--calibration-end: {m}"))?;
+    let bytes = std::fs::read(input).with_context(|| format!("could not read {}", input.display()))?;
+    let purchases = Purchases::parse(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", input.display()))?;
+    let (mut summary, mut bgnbd, mut gg) = (Vec::new(), Vec::new(), Vec::new());
+    let mut evals = (0, 0);
+    for _ in 0..runs {
+        let t = Instant::now();
+        let s = clv::summarize(&purchases, end)?;
+        summary.push(t.elapsed());
+        let t = Instant::now();
+        let b = clv::fit_bgnbd(&s);
+        bgnbd.push(t.elapsed());
+        let t = Instant::now();
+        let g = clv::fit_gamma_gamma(&s)?;
+        gg.push(t.elapsed());
+        evals = (b.evals, g.evals);
+    }
+    let ms = |v: &mut Vec<Duration>| {
+        v.sort();
+        (v[0].as_secs_f64() * 1000.0, v[v.len() / 2].as_secs_f64() * 1000.0)
+    };
+    let (s, b, g) = (ms(&mut summary), ms(&mut bgnbd), ms(&mut gg));
+    println!(
+        "{{\"customers\": {}, \"runs\": {runs}, \"summarize_ms\": {{\"best\": {:.2}, \"median\": {:.2}}}, \"bgnbd_ms\": {{\"best\": {:.2}, \"median\": {:.2}, \"evals\": {}}}, \"gamma_gamma_ms\": {{\"best\": {:.2}, \"median\": {:.2}, \"evals\": {}}}}}",
+        purchases.customers.len(),
+        s.0,
+        s.1,
+        b.0,
+        b.1,
+        evals.0,
+        g.0,
+        g.1,
+        evals.1
     );
     Ok(())
 }

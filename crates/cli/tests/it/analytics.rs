@@ -1,0 +1,102 @@
+//! `linli analytics …` as a user runs it: JSON on stdout; bad input named by file, line
+//! and column on stderr with exit code 2.
+
+use std::process::{Command, Output};
+
+fn linli(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_linli"))
+        .args(args)
+        .output()
+        .expect("linli runs")
+}
+
+fn file(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn basket_prints_itemsets_and_rules_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = file(
+        &dir,
+        "b.csv",
+        "milk,bread\nmilk,bread,eggs\nmilk\nbread,eggs\nmilk,bread\n",
+    );
+    let out = linli(&[
+        "analytics",
+        "basket",
+        "--input",
+        &input,
+        "--min-support",
+        "0.4",
+        "--min-confidence",
+        "0.7",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((v["transactions"].as_u64(), v["items"].as_u64()), (Some(5), Some(3)));
+    assert_eq!(v["itemsets"].as_array().unwrap().len(), 5);
+    assert_eq!(v["itemsets"][3]["items"], serde_json::json!(["bread", "milk"]));
+    assert_eq!(v["itemsets"][3]["count"], 3);
+    assert_eq!(v["rules"][0]["antecedent"], serde_json::json!(["eggs"]));
+    assert_eq!(v["rules"][0]["consequent"], serde_json::json!(["bread"]));
+    assert_eq!(v["rules"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn bad_input_names_file_line_and_column_with_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let baskets = file(&dir, "b.csv", "milk,bread\nmilk,,eggs\n");
+    let out = linli(&["analytics", "basket", "--input", &baskets, "--min-support", "0.4"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("{baskets}:2:6: empty item")), "{err}");
+
+    let out = linli(&["analytics", "basket", "--input", &baskets, "--min-support", "1.5"]);
+    assert_eq!(out.status.code(), Some(2));
+
+    let purchases = file(
+        &dir,
+        "p.csv",
+        "customer_id,date,amount\na,1997-01-01,3\nb,1997-01-02,x\n",
+    );
+    let out = linli(&[
+        "analytics",
+        "clv",
+        "--input",
+        &purchases,
+        "--calibration-end",
+        "1997-01-02",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("{purchases}:3:14: amount is not a number")),
+        "{err}"
+    );
+
+    let purchases = file(&dir, "q.csv", "a,1997-01-01,3\na,1997-01-09,4\n");
+    let out = linli(&[
+        "analytics",
+        "clv",
+        "--input",
+        &purchases,
+        "--calibration-end",
+        "1998-01-01",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("after the last purchase (1997-01-09)"));
+    let out = linli(&[
+        "analytics",
+        "clv",
+        "--input",
+        &purchases,
+        "--calibration-end",
+        "1997-02-30",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--calibration-end"));
+}
