@@ -9,6 +9,7 @@
 
 pub mod basket;
 pub mod clv;
+pub mod forecast;
 pub mod input;
 pub mod optimize;
 pub mod special;

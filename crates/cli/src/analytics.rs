@@ -40,6 +40,26 @@ pub enum Analytics {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+    /// Demand forecasts per series (wide CSV: id, then one column per period). With
+    /// `--holdout H` it scores forecasts of each complete series' last H periods instead.
+    Forecast {
+        #[arg(long)]
+        input: PathBuf,
+        /// Steps to forecast.
+        #[arg(long, default_value_t = 12)]
+        horizon: usize,
+        /// auto, naive, seasonal-naive, ses, croston, sba, tsb, adida or imapa.
+        #[arg(long, default_value = "auto")]
+        model: String,
+        #[arg(long, default_value_t = 12)]
+        season_length: usize,
+        /// Hide the last H periods of every complete series and score their forecasts.
+        #[arg(long)]
+        holdout: Option<usize>,
+        /// Write the forecasts here (CSV `series_id,step,forecast,lo80,hi80`) instead of stdout.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
 }
 
 /// Weeks ahead the per-customer predictions look.
@@ -93,7 +113,79 @@ pub fn run(what: Analytics) -> anyhow::Result<()> {
             calibration_end,
             output,
         } => clv(&input, &calibration_end, output.as_deref()),
+        Analytics::Forecast {
+            input,
+            horizon,
+            model,
+            season_length,
+            holdout,
+            output,
+        } => forecast(&input, horizon, &model, season_length, holdout, output.as_deref()),
     }
+}
+
+fn forecast(
+    input: &Path,
+    horizon: usize,
+    model: &str,
+    season: usize,
+    holdout: Option<usize>,
+    output: Option<&Path>,
+) -> anyhow::Result<()> {
+    use linli_analytics::forecast::{self, Choice, Model};
+    let choice = Choice::parse(model).unwrap_or_else(|| {
+        let names: Vec<&str> = Model::ALL.iter().map(|m| m.name()).collect();
+        refuse(&format!(
+            "--model: unknown model {model:?}; use auto or one of {}",
+            names.join(", ")
+        ))
+    });
+    let bytes = read(input)?;
+    let series = forecast::parse_wide(&bytes).unwrap_or_else(|e| bad_input(input, &e));
+    let started = Instant::now();
+    let mut bar = Bar::new("series");
+    if let Some(holdout) = holdout {
+        let e = forecast::evaluate(&series, choice, holdout, season, &mut |d, t| bar.at(d, t))
+            .unwrap_or_else(|e| refuse(&e));
+        bar.finish();
+        println!(
+            "{}",
+            json!({
+                "series": e.series,
+                "mae": e.mae,
+                "rmse": e.rmse,
+                "mase": e.mase,
+                "seconds": started.elapsed().as_secs_f64(),
+                "models": e.models,
+            })
+        );
+        return Ok(());
+    }
+    let (forecasts, skipped) = forecast::forecast_all(&series, choice, horizon, season, &mut |d, t| bar.at(d, t))
+        .unwrap_or_else(|e| refuse(&e));
+    bar.finish();
+    if skipped > 0 {
+        eprintln!("{skipped} series left out: a value is missing before their last one");
+    }
+    use std::io::Write;
+    let mut w: Box<dyn Write> = match output {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("could not create {}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    writeln!(w, "series_id,step,forecast,lo80,hi80")?;
+    for f in &forecasts {
+        for s in &f.steps {
+            writeln!(
+                w,
+                "{},{},{:.6},{:.6},{:.6}",
+                f.series, s.step, s.forecast, s.lo80, s.hi80
+            )?;
+        }
+    }
+    w.flush()?;
+    Ok(())
 }
 
 fn clv(input: &Path, calibration_end: &str, output: Option<&Path>) -> anyhow::Result<()> {

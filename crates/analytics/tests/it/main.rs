@@ -4,3 +4,4 @@
 mod basket;
 mod clv;
 mod data;
+mod forecast;

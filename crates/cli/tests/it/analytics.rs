@@ -100,3 +100,55 @@ fn bad_input_names_file_line_and_column_with_exit_code_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--calibration-end"));
 }
+
+#[test]
+fn forecast_writes_steps_with_intervals_and_scores_a_holdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = file(
+        &dir,
+        "w.csv",
+        "Part,m1,m2,m3,m4,m5,m6,m7,m8\na,0,2,0,0,4,0,1,0\nb,5,6,,,,,,\nc,1,,2,3,4,5,6,7\n",
+    );
+    let out = linli(&[
+        "analytics",
+        "forecast",
+        "--input",
+        &input,
+        "--horizon",
+        "3",
+        "--model",
+        "sba",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<&str> = text.lines().collect();
+    assert_eq!(rows[0], "series_id,step,forecast,lo80,hi80");
+    // a and b (ended early) are forecast; c has a gap inside and is left out, and said so.
+    assert_eq!(rows.len(), 1 + 6);
+    assert!(rows[1].starts_with("a,1,") && rows[6].starts_with("b,3,"), "{text}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 series left out"));
+
+    let out = linli(&[
+        "analytics",
+        "forecast",
+        "--input",
+        &input,
+        "--holdout",
+        "2",
+        "--model",
+        "naive",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Only a is complete: naive forecasts 0 for [1, 0]; MAE 0.5.
+    assert_eq!((v["series"].as_u64(), v["mae"].as_f64()), (Some(1), Some(0.5)));
+    assert_eq!(v["models"]["naive"], 1);
+
+    let out = linli(&["analytics", "forecast", "--input", &input, "--model", "prophet"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown model \"prophet\""));
+    let bad = file(&dir, "x.csv", "a,1,2\nb,1,zwei\n");
+    let out = linli(&["analytics", "forecast", "--input", &bad]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("{bad}:2:5: not a number")));
+}
