@@ -6,6 +6,7 @@
 //! `carparts.csv`). Trailing empty cells end a series early; a series with a gap inside
 //! is left out and counted.
 
+pub mod ets;
 pub mod models;
 
 use crate::Progress;
@@ -202,6 +203,27 @@ pub struct Forecast {
 /// the root mean square of the model's in-sample one-step errors (refitting on each
 /// prefix from the third value), clipped at zero for a series that never went below it.
 pub fn forecast_one(y: &[f64], model: Model, horizon: usize, season: usize) -> Vec<Step> {
+    if model == Model::Ets
+        && let Some(fit) = ets::auto(y, season)
+    {
+        // The model's own variance: σ² of its one-step errors (relative ones for a
+        // multiplicative error, so the interval scales with the forecast).
+        let sigma = fit.sigma2.sqrt();
+        let relative = fit.form.error == ets::Kind::Multiplicative;
+        return bounded_steps(
+            y,
+            fit.forecast(horizon)
+                .into_iter()
+                .enumerate()
+                .map(|(k, f)| {
+                    (
+                        f,
+                        Z80 * sigma * fit.spread(k + 1) * if relative { f.abs() } else { 1.0 },
+                    )
+                })
+                .collect(),
+        );
+    }
     let point = model.forecast(y, horizon, season);
     let start = 2.min(y.len());
     let errors: Vec<f64> = (start..y.len())
@@ -212,19 +234,30 @@ pub fn forecast_one(y: &[f64], model: Model, horizon: usize, season: usize) -> V
     } else {
         (errors.iter().map(|e| e * e).sum::<f64>() / errors.len() as f64).sqrt()
     };
+    bounded_steps(
+        y,
+        point
+            .into_iter()
+            .enumerate()
+            .map(|(k, f)| (f, Z80 * sigma * model.spread(y, k + 1, season)))
+            .collect(),
+    )
+}
+
+/// Steps from (forecast, half width). For a series that never went below zero (demand),
+/// the forecast and its lower bound are not either: a trend can point below zero, sales
+/// cannot. (The holdout scores use the models' own forecasts, as their peers do.)
+fn bounded_steps(y: &[f64], points: Vec<(f64, f64)>) -> Vec<Step> {
     let non_negative = y.iter().all(|v| *v >= 0.0);
-    point
+    let floor = |v: f64| if non_negative { v.max(0.0) } else { v };
+    points
         .into_iter()
         .enumerate()
-        .map(|(k, f)| {
-            let half = Z80 * sigma * model.spread(y, k + 1, season);
-            let lo = f - half;
-            Step {
-                step: k + 1,
-                forecast: f,
-                lo80: if non_negative { lo.max(0.0) } else { lo },
-                hi80: f + half,
-            }
+        .map(|(k, (f, half))| Step {
+            step: k + 1,
+            forecast: floor(f),
+            lo80: floor(f - half),
+            hi80: floor(f + half),
         })
         .collect()
 }
@@ -251,23 +284,58 @@ pub fn forecast_all(
     progress: Progress<'_>,
 ) -> Result<(Vec<Forecast>, usize), ForecastError> {
     check(horizon, season)?;
-    let mut out = Vec::with_capacity(series.len());
-    let mut skipped = 0;
-    for (i, s) in series.iter().enumerate() {
-        match s.history() {
-            Some(y) => {
-                let model = choice.pick(&y, horizon, season);
-                out.push(Forecast {
-                    series: s.id.clone(),
-                    model,
-                    steps: forecast_one(&y, model, horizon, season),
-                });
+    let results = parallel_map(series, progress, |s| {
+        s.history().map(|y| {
+            let model = choice.pick(&y, horizon, season);
+            Forecast {
+                series: s.id.clone(),
+                model,
+                steps: forecast_one(&y, model, horizon, season),
             }
-            None => skipped += 1,
+        })
+    });
+    let skipped = results.iter().filter(|r| r.is_none()).count();
+    Ok((results.into_iter().flatten().collect(), skipped))
+}
+
+/// `f` over `items` on every core, results in the order of `items`. Progress is reported
+/// from this thread as the workers advance.
+fn parallel_map<T: Sync, R: Send>(items: &[T], progress: Progress<'_>, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len())
+        .max(1);
+    let done = AtomicUsize::new(0);
+    let total = items.len() as u64;
+    let chunk = items.len().div_ceil(workers).max(1);
+    let mut out: Vec<Vec<R>> = Vec::with_capacity(workers);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| {
+                let (f, done) = (&f, &done);
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|item| {
+                            let r = f(item);
+                            done.fetch_add(1, Ordering::Relaxed);
+                            r
+                        })
+                        .collect::<Vec<R>>()
+                })
+            })
+            .collect();
+        while handles.iter().any(|h| !h.is_finished()) {
+            progress(done.load(Ordering::Relaxed) as u64, total);
+            std::thread::sleep(std::time::Duration::from_millis(20));
         }
-        progress(i as u64 + 1, series.len() as u64);
-    }
-    Ok((out, skipped))
+        for h in handles {
+            out.push(h.join().expect("a forecasting worker does not panic"));
+        }
+    });
+    progress(total, total);
+    out.into_iter().flatten().collect()
 }
 
 /// Errors of a holdout evaluation.
@@ -305,27 +373,32 @@ pub fn evaluate(
             periods: longest,
         });
     }
+    // Per series: (model, absolute error sum, squared error sum, MASE term if scaled).
+    let scored = parallel_map(&complete, progress, |s| {
+        let y: Vec<f64> = s.values.iter().map(|v| v.expect("complete")).collect();
+        if y.len() < holdout + 2 {
+            return None;
+        }
+        let (train, test) = y.split_at(y.len() - holdout);
+        let model = choice.pick(train, holdout, season);
+        let f = model.forecast(train, holdout, season);
+        let abs: f64 = f.iter().zip(test).map(|(a, b)| (a - b).abs()).sum();
+        let sq: f64 = f.iter().zip(test).map(|(a, b)| (a - b) * (a - b)).sum();
+        let scale = train.windows(2).map(|w| (w[1] - w[0]).abs()).sum::<f64>() / (train.len() - 1) as f64;
+        let mase = (scale > 0.0).then(|| abs / holdout as f64 / scale);
+        Some((model, abs, sq, mase))
+    });
     let (mut abs, mut sq, mut points) = (0.0, 0.0, 0usize);
     let (mut mase_sum, mut mase_n) = (0.0, 0usize);
     let mut models = BTreeMap::new();
     let mut evaluated = 0;
-    for (i, s) in complete.iter().enumerate() {
-        progress(i as u64 + 1, complete.len() as u64);
-        let y: Vec<f64> = s.values.iter().map(|v| v.expect("complete")).collect();
-        if y.len() < holdout + 2 {
-            continue;
-        }
-        let (train, test) = y.split_at(y.len() - holdout);
-        let model = choice.pick(train, holdout, season);
+    for (model, a, q, mase) in scored.into_iter().flatten() {
         *models.entry(model.name()).or_insert(0) += 1;
-        let f = model.forecast(train, holdout, season);
-        let series_abs: f64 = f.iter().zip(test).map(|(a, b)| (a - b).abs()).sum();
-        abs += series_abs;
-        sq += f.iter().zip(test).map(|(a, b)| (a - b) * (a - b)).sum::<f64>();
+        abs += a;
+        sq += q;
         points += holdout;
-        let scale = train.windows(2).map(|w| (w[1] - w[0]).abs()).sum::<f64>() / (train.len() - 1) as f64;
-        if scale > 0.0 {
-            mase_sum += series_abs / holdout as f64 / scale;
+        if let Some(m) = mase {
+            mase_sum += m;
             mase_n += 1;
         }
         evaluated += 1;

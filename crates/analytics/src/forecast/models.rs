@@ -23,10 +23,12 @@ pub enum Model {
     Tsb,
     Adida,
     Imapa,
+    /// Exponential smoothing state space models chosen by AICc ([`super::ets`]).
+    Ets,
 }
 
 impl Model {
-    pub const ALL: [Model; 8] = [
+    pub const ALL: [Model; 9] = [
         Model::Naive,
         Model::SeasonalNaive,
         Model::Ses,
@@ -35,6 +37,7 @@ impl Model {
         Model::Tsb,
         Model::Adida,
         Model::Imapa,
+        Model::Ets,
     ];
 
     pub fn name(self) -> &'static str {
@@ -47,6 +50,7 @@ impl Model {
             Model::Tsb => "tsb",
             Model::Adida => "adida",
             Model::Imapa => "imapa",
+            Model::Ets => "ets",
         }
     }
 
@@ -74,6 +78,11 @@ impl Model {
             Model::Tsb => flat(tsb(y)),
             Model::Adida => flat(adida(y)),
             Model::Imapa => flat(imapa(y)),
+            // Too short for any ETS model: optimised simple exponential smoothing.
+            Model::Ets => match super::ets::auto(y, season) {
+                Some(fit) => fit.forecast(horizon),
+                None => flat(ses_optimized(y, 0.01, 0.99)),
+            },
         }
     }
 
@@ -90,6 +99,10 @@ impl Model {
                 (1.0 + (k - 1.0) * alpha * alpha).sqrt()
             }
             // The smoothed rate models: α of about 0.1–0.3.
+            Model::Ets => match super::ets::auto(y, season) {
+                Some(fit) => fit.spread(k as usize),
+                None => Model::Ses.spread(y, k as usize, season),
+            },
             Model::Croston | Model::Sba | Model::Tsb | Model::Adida | Model::Imapa => {
                 (1.0 + (k - 1.0) * CROSTON_ALPHA * CROSTON_ALPHA).sqrt()
             }

@@ -25,6 +25,11 @@ fn car_parts_adida_matches_statsforecast_and_auto_beats_it() {
     let auto = score(Choice::Auto);
     assert!(auto.mase <= 1.10, "auto MASE {}", auto.mase);
     assert_eq!(auto.models.values().sum::<usize>(), 2_509);
+
+    // statsforecast 2.1 AutoETS (season 12) on the same split: MASE 1.2768 measured here
+    // (bench/peers/forecast.py), 1.277 as the issue quotes it. Within 1%.
+    let ets = score(Choice::One(Model::Ets));
+    assert!((ets.mase - 1.2768).abs() / 1.2768 <= 0.01, "ETS MASE {}", ets.mase);
 }
 
 proptest! {
