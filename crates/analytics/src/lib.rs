@@ -12,6 +12,7 @@ pub mod clv;
 pub mod forecast;
 pub mod input;
 pub mod optimize;
+pub mod segment;
 pub mod special;
 
 /// Called with (done, total) as long work advances; the shell decides whether to draw a

@@ -60,6 +60,18 @@ pub enum Analytics {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+    /// Customer segments (CSV `customer_id,date,amount`): RFM quintiles and named
+    /// k-means clusters (高价值, 品质导向, 价格敏感, 新客, 一般, 沉睡).
+    Segment {
+        #[arg(long)]
+        input: PathBuf,
+        /// k-means clusters.
+        #[arg(long, default_value_t = linli_analytics::segment::CLUSTERS_DEFAULT)]
+        clusters: usize,
+        /// Write each customer's scores, cluster and segment here (CSV).
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
 }
 
 /// Weeks ahead the per-customer predictions look.
@@ -121,7 +133,72 @@ pub fn run(what: Analytics) -> anyhow::Result<()> {
             holdout,
             output,
         } => forecast(&input, horizon, &model, season_length, holdout, output.as_deref()),
+        Analytics::Segment {
+            input,
+            clusters,
+            output,
+        } => segment(&input, clusters, output.as_deref()),
     }
+}
+
+fn segment(input: &Path, clusters: usize, output: Option<&Path>) -> anyhow::Result<()> {
+    use linli_analytics::clv::Purchases;
+    use linli_analytics::segment::{self, Segment};
+    let bytes = read(input)?;
+    let purchases = Purchases::parse(&bytes).unwrap_or_else(|e| bad_input(input, &e));
+    let started = Instant::now();
+    let customers = segment::segment(&purchases, clusters).unwrap_or_else(|e| refuse(&e));
+    let seconds = started.elapsed().as_secs_f64();
+    let mut by_name: std::collections::BTreeMap<Segment, Vec<&segment::Customer>> = Default::default();
+    for c in &customers {
+        by_name.entry(c.segment).or_default().push(c);
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let n = customers.len() as f64;
+    let segments: Vec<_> = by_name
+        .iter()
+        .map(|(s, members)| {
+            json!({
+                "name": s.name_zh(),
+                "name_en": s.name_en(),
+                "customers": members.len(),
+                "share": members.len() as f64 / n,
+                "median_recency_days": median(members.iter().map(|c| f64::from(c.recency_days)).collect()),
+                "median_frequency": median(members.iter().map(|c| f64::from(c.frequency)).collect()),
+                "median_monetary": median(members.iter().map(|c| c.monetary).collect()),
+            })
+        })
+        .collect();
+    if let Some(path) = output {
+        use std::io::Write;
+        let file = std::fs::File::create(path).with_context(|| format!("could not create {}", path.display()))?;
+        let mut w = std::io::BufWriter::new(file);
+        writeln!(w, "customer_id,recency_days,frequency,monetary,r,f,m,cluster,segment")?;
+        for c in &customers {
+            writeln!(
+                w,
+                "{},{},{},{:.2},{},{},{},{},{}",
+                purchases.customers[c.customer as usize],
+                c.recency_days,
+                c.frequency,
+                c.monetary,
+                c.r,
+                c.f,
+                c.m,
+                c.cluster,
+                c.segment.name_zh()
+            )?;
+        }
+        w.flush()?;
+    }
+    println!(
+        "{}",
+        json!({"customers": customers.len(), "clusters": clusters, "segments": segments, "seconds": seconds})
+    );
+    Ok(())
 }
 
 fn forecast(

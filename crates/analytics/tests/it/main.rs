@@ -5,3 +5,4 @@ mod basket;
 mod clv;
 mod data;
 mod forecast;
+mod segment;

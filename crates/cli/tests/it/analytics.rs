@@ -152,3 +152,49 @@ fn forecast_writes_steps_with_intervals_and_scores_a_holdout() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("{bad}:2:5: not a number")));
 }
+
+#[test]
+fn segment_prints_sizes_and_writes_each_customer() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("customer_id,date,amount\n");
+    for week in 0..20 {
+        text.push_str(&format!(
+            "regular,2026-{:02}-{:02},80\n",
+            1 + week / 4,
+            1 + (week % 4) * 7
+        ));
+    }
+    text.push_str("gone,2025-01-05,12\nnewcomer,2026-05-20,30\n");
+    let input = file(&dir, "p.csv", &text);
+    let out_path = dir.path().join("seg.csv");
+    let out = linli(&[
+        "analytics",
+        "segment",
+        "--input",
+        &input,
+        "--clusters",
+        "3",
+        "--output",
+        out_path.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["customers"], 3);
+    let total: u64 = v["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["customers"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 3, "every customer in one segment");
+    let rows = std::fs::read_to_string(&out_path).unwrap();
+    assert!(rows.starts_with("customer_id,recency_days,frequency,monetary,r,f,m,cluster,segment\n"));
+    assert!(
+        rows.lines().any(|l| l.starts_with("gone,") && l.ends_with(",沉睡")),
+        "{rows}"
+    );
+    assert!(
+        rows.lines().any(|l| l.starts_with("newcomer,") && l.ends_with(",新客")),
+        "{rows}"
+    );
+}
