@@ -13,6 +13,7 @@ pub mod forecast;
 pub mod input;
 pub mod optimize;
 pub mod segment;
+pub mod site;
 pub mod special;
 
 /// Called with (done, total) as long work advances; the shell decides whether to draw a

@@ -72,6 +72,18 @@ pub enum Analytics {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+    /// Site selection: a Huff gravity model (fitted to the stores' sales when given) and
+    /// a regression of sales per m² predict each candidate site. CSV files with headers:
+    /// stores and candidates `id,lat,lon,area_m2[,sales][,density,income,competitors]`,
+    /// demand `id,lat,lon,demand`.
+    Site {
+        #[arg(long)]
+        stores: PathBuf,
+        #[arg(long)]
+        demand: PathBuf,
+        #[arg(long)]
+        candidates: PathBuf,
+    },
 }
 
 /// Weeks ahead the per-customer predictions look.
@@ -138,7 +150,47 @@ pub fn run(what: Analytics) -> anyhow::Result<()> {
             clusters,
             output,
         } => segment(&input, clusters, output.as_deref()),
+        Analytics::Site {
+            stores,
+            demand,
+            candidates,
+        } => site(&stores, &demand, &candidates),
     }
+}
+
+fn site(stores_path: &Path, demand_path: &Path, candidates_path: &Path) -> anyhow::Result<()> {
+    use linli_analytics::site;
+    let stores = site::parse_sites(&read(stores_path)?).unwrap_or_else(|e| bad_input(stores_path, &e));
+    let zones = site::parse_zones(&read(demand_path)?).unwrap_or_else(|e| bad_input(demand_path, &e));
+    let candidates = site::parse_sites(&read(candidates_path)?).unwrap_or_else(|e| bad_input(candidates_path, &e));
+    let started = Instant::now();
+    let (huff, regression, predictions) = site::evaluate(&stores, &zones, &candidates);
+    let mut ranked: Vec<_> = predictions.iter().collect();
+    ranked.sort_by_key(|p| p.rank);
+    println!(
+        "{}",
+        json!({
+            "stores": stores.len(),
+            "zones": zones.len(),
+            "huff": {"alpha": huff.alpha, "beta": huff.beta, "fitted": huff.fitted, "rmse_log": huff.rmse_log},
+            "regression": regression.map(|r| json!({
+                "intercept": r.coefficients[0],
+                "density": r.coefficients[1],
+                "income": r.coefficients[2],
+                "competitors": r.coefficients[3],
+                "r2": r.r2,
+            })),
+            "candidates": ranked.iter().map(|p| json!({
+                "id": p.id,
+                "rank": p.rank,
+                "captured_demand": p.captured_demand,
+                "huff_sales_per_m2": p.huff_sales_per_m2,
+                "regression_sales_per_m2": p.regression_sales_per_m2,
+            })).collect::<Vec<_>>(),
+            "seconds": started.elapsed().as_secs_f64(),
+        })
+    );
+    Ok(())
 }
 
 fn segment(input: &Path, clusters: usize, output: Option<&Path>) -> anyhow::Result<()> {

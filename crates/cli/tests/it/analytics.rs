@@ -198,3 +198,53 @@ fn segment_prints_sizes_and_writes_each_customer() {
         "{rows}"
     );
 }
+
+#[test]
+fn site_ranks_candidates_and_names_bad_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    let stores = file(
+        &dir,
+        "stores.csv",
+        "id,lat,lon,area_m2\nold,31.000,121.000,200\nmall,31.020,121.020,500\n",
+    );
+    let demand = file(
+        &dir,
+        "demand.csv",
+        "id,lat,lon,demand\nA,31.030,121.030,5000\nB,31.031,121.029,4000\nC,31.000,121.001,1000\n",
+    );
+    let candidates = file(
+        &dir,
+        "candidates.csv",
+        "id,lat,lon,area_m2\nnear-A,31.030,121.031,150\nfar,31.100,121.100,150\n",
+    );
+    let out = linli(&[
+        "analytics",
+        "site",
+        "--stores",
+        &stores,
+        "--demand",
+        &demand,
+        "--candidates",
+        &candidates,
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["huff"]["fitted"], false, "no sales given: textbook exponents");
+    assert_eq!(v["candidates"][0]["id"], "near-A");
+    assert_eq!(v["candidates"][0]["rank"], 1);
+    assert!(v["regression"].is_null());
+
+    let bad = file(&dir, "bad.csv", "id,lat,lon,demand\nA,31.0,121.0,lots\n");
+    let out = linli(&[
+        "analytics",
+        "site",
+        "--stores",
+        &stores,
+        "--demand",
+        &bad,
+        "--candidates",
+        &candidates,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("{bad}:2:14: demand is not a number")));
+}
