@@ -79,11 +79,7 @@ type Row<'a> = (usize, Vec<Option<(&'a str, usize)>>);
 
 /// Rows of a CSV with a header naming its columns; `required` must all be there. Each
 /// row comes back as (line, cells by column name order of `wanted`, Option when absent).
-fn table<'a>(
-    bytes: &'a [u8],
-    required: &[&str],
-    optional: &[&str],
-) -> Result<Vec<Row<'a>>, InputError> {
+fn table<'a>(bytes: &'a [u8], required: &[&str], optional: &[&str]) -> Result<Vec<Row<'a>>, InputError> {
     let mut rows = Vec::new();
     let mut columns: Vec<Option<usize>> = Vec::new();
     let mut width = 0;

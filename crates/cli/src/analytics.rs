@@ -40,8 +40,9 @@ pub enum Analytics {
         #[arg(long)]
         output: Option<PathBuf>,
     },
-    /// Demand forecasts per series (wide CSV: id, then one column per period). With
-    /// `--holdout H` it scores forecasts of each complete series' last H periods instead.
+    /// Demand forecasts per series: wide CSV (id, then one column per period) or long
+    /// (`series_id,date,value` and regressor columns, future rows with the value empty).
+    /// With `--holdout H` it scores forecasts of each complete series' last H periods.
     Forecast {
         #[arg(long)]
         input: PathBuf,
@@ -270,7 +271,7 @@ fn forecast(
         ))
     });
     let bytes = read(input)?;
-    let series = forecast::parse_wide(&bytes).unwrap_or_else(|e| bad_input(input, &e));
+    let series = forecast::parse(&bytes).unwrap_or_else(|e| bad_input(input, &e));
     let started = Instant::now();
     let mut bar = Bar::new("series");
     if let Some(holdout) = holdout {

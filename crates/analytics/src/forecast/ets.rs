@@ -660,7 +660,7 @@ fn fourier_seasonal(y: &[f64], m: usize, season: Kind) -> Option<Vec<f64>> {
 }
 
 /// Gaussian elimination with partial pivoting; `None` when singular.
-fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
+pub(crate) fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
     let k = b.len();
     for col in 0..k {
         let pivot = (col..k).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;

@@ -5,6 +5,15 @@
 //! Input is wide: the series id, then one column per period, an empty cell missing (as
 //! `carparts.csv`). Trailing empty cells end a series early; a series with a gap inside
 //! is left out and counted.
+//!
+//! Or long: `series_id,date,value` and any further columns as regressors (numbers or
+//! true/false) whose future values are known, such as temperature, rain or a holiday.
+//! Rows after a series' last value, with the value empty, carry the regressors of the
+//! periods to forecast. With regressors a series is forecast in two stages: least
+//! squares of the value on the regressors (and a constant), then the chosen model on
+//! what the regressors leave; the forecast adds the two back. A series shorter than
+//! `REGRESSION_MIN_PER_COEFFICIENT` values per coefficient, or without a future row for
+//! every step asked, is forecast without its regressors.
 
 pub mod ets;
 pub mod models;
@@ -29,6 +38,10 @@ const Z80: f64 = 1.281_551_565_544_600_5;
 pub struct Series {
     pub id: String,
     pub values: Vec<Option<f64>>,
+    /// Long format only: the regressors of each period of `values`, and of the future
+    /// periods after them (rows whose value is empty). Empty without regressors.
+    pub regressors: Vec<Vec<f64>>,
+    pub future: Vec<Vec<f64>>,
 }
 
 impl Series {
@@ -42,6 +55,186 @@ impl Series {
     pub fn is_complete(&self) -> bool {
         self.values.iter().all(Option::is_some)
     }
+}
+
+/// Values per regression coefficient a series needs before its regressors are used.
+pub const REGRESSION_MIN_PER_COEFFICIENT: usize = 3;
+
+/// Parses either format: long when the header starts `series_id,date,value`.
+pub fn parse(bytes: &[u8]) -> Result<Vec<Series>, InputError> {
+    let first = lines(bytes).next().transpose()?.map(|(_, t)| t.to_ascii_lowercase());
+    match first {
+        Some(h) if h.replace(' ', "").starts_with("series_id,date,value") => parse_long(bytes),
+        _ => parse_wide(bytes),
+    }
+}
+
+/// A regressor cell: a number, or true/false (1/0).
+fn regressor(cell: &str, line: usize, column: usize, name: &str) -> Result<f64, InputError> {
+    match cell.trim().to_ascii_lowercase().as_str() {
+        "true" => Ok(1.0),
+        "false" => Ok(0.0),
+        t => t
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| InputError::at(line, column, format!("{name} is not a number or true/false: {cell:?}"))),
+    }
+}
+
+/// Parses the long format (see the module documentation). Each series' dates must go
+/// forward one step at a time: a fixed number of days, or one month.
+pub fn parse_long(bytes: &[u8]) -> Result<Vec<Series>, InputError> {
+    let mut names: Vec<String> = Vec::new();
+    let mut order: Vec<String> = Vec::new();
+    // Per series: (date, line, value, regressors).
+    type Row = (i32, usize, usize, Option<f64>, Vec<f64>);
+    let mut rows: std::collections::HashMap<String, Vec<Row>> = std::collections::HashMap::new();
+    for line in lines(bytes) {
+        let (n, text) = line?;
+        if n == 1 {
+            names = text.split(',').skip(3).map(|h| h.trim().to_string()).collect();
+            continue;
+        }
+        let cells = crate::input::cells(text, n, 3 + names.len())?;
+        let (id, id_col) = cells[0];
+        let id = id.trim();
+        if id.is_empty() {
+            return Err(InputError::at(n, id_col, "empty series_id"));
+        }
+        let (date, date_col) = cells[1];
+        let day = crate::input::parse_date(date.trim()).map_err(|m| InputError::at(n, date_col, m))?;
+        let (value, value_col) = cells[2];
+        let value = if value.trim().is_empty() {
+            None
+        } else {
+            match value.trim().parse::<f64>() {
+                Ok(v) if v.is_finite() => Some(v),
+                _ => {
+                    return Err(InputError::at(
+                        n,
+                        value_col,
+                        format!("value is not a number: {value:?}"),
+                    ));
+                }
+            }
+        };
+        let mut x = Vec::with_capacity(names.len());
+        for (k, name) in names.iter().enumerate() {
+            let (cell, col) = cells[3 + k];
+            x.push(regressor(cell, n, col, name)?);
+        }
+        if !rows.contains_key(id) {
+            if order.len() == SERIES_MAX {
+                return Err(InputError::at(n, id_col, format!("more than {SERIES_MAX} series")));
+            }
+            order.push(id.to_string());
+        }
+        let list = rows.entry(id.to_string()).or_default();
+        if list.len() == PERIODS_MAX {
+            return Err(InputError::at(n, date_col, format!("more than {PERIODS_MAX} periods")));
+        }
+        list.push((day, n, date_col, value, x));
+    }
+    if order.is_empty() {
+        return Err(InputError::at(1, 1, "no series: the file has no rows under its header"));
+    }
+    let mut series = Vec::with_capacity(order.len());
+    for id in order {
+        let mut list = rows.remove(&id).expect("every id has rows");
+        list.sort_by_key(|r| r.0);
+        for w in list.windows(2) {
+            if w[0].0 == w[1].0 {
+                return Err(InputError::at(
+                    w[1].1,
+                    w[1].2,
+                    format!("series {id} has this date twice"),
+                ));
+            }
+        }
+        if list.len() >= 3 {
+            let step = |a: i32, b: i32| b - a;
+            let monthly = |a: i32, b: i32| {
+                let (fa, fb) = (crate::input::format_date(a), crate::input::format_date(b));
+                let (ya, ma): (i32, i32) = (fa[..4].parse().expect("digits"), fa[5..7].parse().expect("digits"));
+                let (yb, mb): (i32, i32) = (fb[..4].parse().expect("digits"), fb[5..7].parse().expect("digits"));
+                (yb * 12 + mb) - (ya * 12 + ma) == 1 && fa[8..] == fb[8..]
+            };
+            let first_step = step(list[0].0, list[1].0);
+            let is_monthly = monthly(list[0].0, list[1].0);
+            for w in list.windows(2) {
+                let regular = if is_monthly {
+                    monthly(w[0].0, w[1].0)
+                } else {
+                    step(w[0].0, w[1].0) == first_step
+                };
+                if !regular {
+                    return Err(InputError::at(
+                        w[1].1,
+                        w[1].2,
+                        format!(
+                            "series {id} skips a period here: its dates go forward by a fixed step (missing values are empty cells)"
+                        ),
+                    ));
+                }
+            }
+        }
+        let last_value = list.iter().rposition(|r| r.3.is_some());
+        let (history, future) = match last_value {
+            Some(k) => list.split_at(k + 1),
+            None => list.split_at(0),
+        };
+        series.push(Series {
+            id,
+            values: history.iter().map(|r| r.3).collect(),
+            regressors: if names.is_empty() {
+                Vec::new()
+            } else {
+                history.iter().map(|r| r.4.clone()).collect()
+            },
+            future: if names.is_empty() {
+                Vec::new()
+            } else {
+                future.iter().map(|r| r.4.clone()).collect()
+            },
+        });
+    }
+    Ok(series)
+}
+
+/// Least squares of `y` on a constant and the columns of `x` (rows of equal length);
+/// `None` when singular.
+fn least_squares(y: &[f64], x: &[Vec<f64>]) -> Option<Vec<f64>> {
+    let k = x[0].len() + 1;
+    let mut a = vec![vec![0.0; k]; k];
+    let mut b = vec![0.0; k];
+    for (row, v) in x.iter().zip(y) {
+        let full: Vec<f64> = std::iter::once(1.0).chain(row.iter().copied()).collect();
+        for i in 0..k {
+            b[i] += full[i] * v;
+            for j in 0..k {
+                a[i][j] += full[i] * full[j];
+            }
+        }
+    }
+    ets::solve(a, b)
+}
+
+fn fitted(beta: &[f64], row: &[f64]) -> f64 {
+    beta[0] + row.iter().zip(&beta[1..]).map(|(x, b)| x * b).sum::<f64>()
+}
+
+/// The regression stage for a history with regressors `x` (one row per value) and the
+/// future rows: (what is left to the model, the regression part of each future step).
+/// `None` when there are no regressors or too few values for them.
+fn regression_stage(y: &[f64], x: &[Vec<f64>], future: &[Vec<f64>]) -> Option<(Vec<f64>, Vec<f64>)> {
+    let k = x.first()?.len() + 1;
+    if x.len() != y.len() || y.len() < REGRESSION_MIN_PER_COEFFICIENT * k {
+        return None;
+    }
+    let beta = least_squares(y, x)?;
+    let residual = y.iter().zip(x).map(|(v, row)| v - fitted(&beta, row)).collect();
+    Some((residual, future.iter().map(|row| fitted(&beta, row)).collect()))
 }
 
 /// Parses the wide format. A first line whose period cells are not all numbers (or
@@ -110,6 +303,8 @@ pub fn parse_wide(bytes: &[u8]) -> Result<Vec<Series>, InputError> {
         series.push(Series {
             id: id.to_string(),
             values,
+            regressors: Vec::new(),
+            future: Vec::new(),
         });
     }
     if series.is_empty() {
@@ -203,6 +398,11 @@ pub struct Forecast {
 /// the root mean square of the model's in-sample one-step errors (refitting on each
 /// prefix from the third value), clipped at zero for a series that never went below it.
 pub fn forecast_one(y: &[f64], model: Model, horizon: usize, season: usize) -> Vec<Step> {
+    bounded_steps(y, raw_steps(y, model, horizon, season))
+}
+
+/// (forecast, half width of the 80% interval) per step, before any floor.
+fn raw_steps(y: &[f64], model: Model, horizon: usize, season: usize) -> Vec<(f64, f64)> {
     if model == Model::Ets
         && let Some(fit) = ets::auto(y, season)
     {
@@ -210,19 +410,17 @@ pub fn forecast_one(y: &[f64], model: Model, horizon: usize, season: usize) -> V
         // multiplicative error, so the interval scales with the forecast).
         let sigma = fit.sigma2.sqrt();
         let relative = fit.form.error == ets::Kind::Multiplicative;
-        return bounded_steps(
-            y,
-            fit.forecast(horizon)
-                .into_iter()
-                .enumerate()
-                .map(|(k, f)| {
-                    (
-                        f,
-                        Z80 * sigma * fit.spread(k + 1) * if relative { f.abs() } else { 1.0 },
-                    )
-                })
-                .collect(),
-        );
+        return fit
+            .forecast(horizon)
+            .into_iter()
+            .enumerate()
+            .map(|(k, f)| {
+                (
+                    f,
+                    Z80 * sigma * fit.spread(k + 1) * if relative { f.abs() } else { 1.0 },
+                )
+            })
+            .collect();
     }
     let point = model.forecast(y, horizon, season);
     let start = 2.min(y.len());
@@ -234,14 +432,11 @@ pub fn forecast_one(y: &[f64], model: Model, horizon: usize, season: usize) -> V
     } else {
         (errors.iter().map(|e| e * e).sum::<f64>() / errors.len() as f64).sqrt()
     };
-    bounded_steps(
-        y,
-        point
-            .into_iter()
-            .enumerate()
-            .map(|(k, f)| (f, Z80 * sigma * model.spread(y, k + 1, season)))
-            .collect(),
-    )
+    point
+        .into_iter()
+        .enumerate()
+        .map(|(k, f)| (f, Z80 * sigma * model.spread(y, k + 1, season)))
+        .collect()
 }
 
 /// Steps from (forecast, half width). For a series that never went below zero (demand),
@@ -286,11 +481,25 @@ pub fn forecast_all(
     check(horizon, season)?;
     let results = parallel_map(series, progress, |s| {
         s.history().map(|y| {
-            let model = choice.pick(&y, horizon, season);
+            let stage = (s.future.len() >= horizon)
+                .then(|| regression_stage(&y, &s.regressors, &s.future[..horizon]))
+                .flatten();
+            let steps = match stage {
+                Some((residual, part)) => {
+                    let model = choice.pick(&residual, horizon, season);
+                    let raw = raw_steps(&residual, model, horizon, season);
+                    let steps = raw.into_iter().zip(part).map(|((f, half), r)| (f + r, half)).collect();
+                    (model, bounded_steps(&y, steps))
+                }
+                None => {
+                    let model = choice.pick(&y, horizon, season);
+                    (model, forecast_one(&y, model, horizon, season))
+                }
+            };
             Forecast {
                 series: s.id.clone(),
-                model,
-                steps: forecast_one(&y, model, horizon, season),
+                model: steps.0,
+                steps: steps.1,
             }
         })
     });
@@ -380,8 +589,29 @@ pub fn evaluate(
             return None;
         }
         let (train, test) = y.split_at(y.len() - holdout);
-        let model = choice.pick(train, holdout, season);
-        let f = model.forecast(train, holdout, season);
+        // The hidden periods' regressors are known; their values are not.
+        let stage = (!s.regressors.is_empty())
+            .then(|| {
+                let (x_train, x_test) = s.regressors.split_at(y.len() - holdout);
+                regression_stage(train, x_train, x_test)
+            })
+            .flatten();
+        let (model, f) = match stage {
+            Some((residual, part)) => {
+                let model = choice.pick(&residual, holdout, season);
+                let f = model
+                    .forecast(&residual, holdout, season)
+                    .into_iter()
+                    .zip(part)
+                    .map(|(a, b)| a + b)
+                    .collect::<Vec<f64>>();
+                (model, f)
+            }
+            None => {
+                let model = choice.pick(train, holdout, season);
+                (model, model.forecast(train, holdout, season))
+            }
+        };
         let abs: f64 = f.iter().zip(test).map(|(a, b)| (a - b).abs()).sum();
         let sq: f64 = f.iter().zip(test).map(|(a, b)| (a - b) * (a - b)).sum();
         let scale = train.windows(2).map(|w| (w[1] - w[0]).abs()).sum::<f64>() / (train.len() - 1) as f64;
@@ -448,6 +678,90 @@ mod tests {
         assert_eq!(
             parse_wide(b""),
             Err(InputError::at(1, 1, "no series: the file is empty"))
+        );
+    }
+
+    #[test]
+    fn long_input_with_regressors_future_rows_and_errors() {
+        let text = "series_id,date,value,rain,holiday\n\
+                    a,2026-06-01,10,0,false\na,2026-06-02,30,1,false\na,2026-06-03,,0,true\n\
+                    b,2026-06-01,5,0,false\na,2026-06-04,,1,false\n";
+        let s = parse(text.as_bytes()).unwrap();
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[0].values, vec![Some(10.0), Some(30.0)]);
+        assert_eq!(s[0].regressors, vec![vec![0.0, 0.0], vec![1.0, 0.0]]);
+        assert_eq!(s[0].future, vec![vec![0.0, 1.0], vec![1.0, 0.0]]);
+        assert_eq!(s[1].future, Vec::<Vec<f64>>::new());
+        let check = |t: &str| parse(t.as_bytes()).unwrap_err();
+        assert_eq!(
+            check("series_id,date,value,rain\na,2026-06-01,1,maybe\n"),
+            InputError::at(2, 16, "rain is not a number or true/false: \"maybe\"")
+        );
+        assert_eq!(
+            check("series_id,date,value\na,2026-06-01,1\na,2026-06-02,1\na,2026-06-04,1\n").message,
+            "series a skips a period here: its dates go forward by a fixed step (missing values are empty cells)"
+        );
+        assert_eq!(check("series_id,date,value\na,2026-06-01,1\na,2026-06-01,2\n").line, 3);
+        // Monthly steps are regular though months differ in length.
+        assert!(parse(b"series_id,date,value\na,2026-01-31,1\na,2026-02-28,2\n").is_ok());
+        assert!(parse(b"series_id,date,value\na,2026-01-15,1\na,2026-02-15,2\na,2026-03-15,3\n").is_ok());
+    }
+
+    #[test]
+    fn a_known_regressor_moves_the_forecast_and_lowers_the_holdout_error() {
+        // 60 days of sales: 20 a day, 15 more on rainy days (every third), small noise.
+        let rain = |d: usize| d.is_multiple_of(3);
+        let mut with = String::from("series_id,date,value,rain\n");
+        let mut without = String::from("series_id,date,value\n");
+        for d in 0..60 {
+            let noise = [0.4, -0.3, 0.1, -0.2, 0.3][d % 5];
+            let v = 20.0 + if rain(d) { 15.0 } else { 0.0 } + noise;
+            let date = crate::input::format_date(20_600 + d as i32);
+            with.push_str(&format!("umbrella,{date},{v},{}\n", rain(d)));
+            without.push_str(&format!("umbrella,{date},{v}\n"));
+        }
+        for d in 60..63 {
+            with.push_str(&format!(
+                "umbrella,{},,{}\n",
+                crate::input::format_date(20_600 + d as i32),
+                rain(d)
+            ));
+        }
+        let (f, _) = forecast_all(
+            &parse(with.as_bytes()).unwrap(),
+            Choice::One(Model::Ses),
+            3,
+            7,
+            &mut |_, _| {},
+        )
+        .unwrap();
+        // Day 60 is rainy, 61 and 62 are not.
+        let p: Vec<f64> = f[0].steps.iter().map(|s| s.forecast).collect();
+        assert!(
+            (p[0] - 35.0).abs() < 1.0 && (p[1] - 20.0).abs() < 1.0 && (p[2] - 20.0).abs() < 1.0,
+            "{p:?}"
+        );
+        let score = |text: &str| {
+            evaluate(
+                &parse(text.as_bytes()).unwrap(),
+                Choice::One(Model::Ses),
+                12,
+                7,
+                &mut |_, _| {},
+            )
+            .unwrap()
+            .mae
+        };
+        let with_history: String = with
+            .lines()
+            .filter(|l| !l.contains(",,"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert!(
+            score(&with_history) < score(&without) / 3.0,
+            "{} against {}",
+            score(&with_history),
+            score(&without)
         );
     }
 
