@@ -60,6 +60,11 @@ pub enum Analytics {
         /// Write the forecasts here (CSV `series_id,step,forecast,lo80,hi80`) instead of stdout.
         #[arg(long)]
         output: Option<PathBuf>,
+        /// Add the Chinese public holiday calendar's effects as regressors (daily long
+        /// format): a holiday day off, the two days before one, a 调休 working weekend
+        /// day, and an ordinary weekend day.
+        #[arg(long, value_parser = ["cn"])]
+        calendar: Option<String>,
     },
     /// Customer segments (CSV `customer_id,date,amount`): RFM quintiles and named
     /// k-means clusters (高价值, 品质导向, 价格敏感, 新客, 一般, 沉睡).
@@ -145,7 +150,16 @@ pub fn run(what: Analytics) -> anyhow::Result<()> {
             season_length,
             holdout,
             output,
-        } => forecast(&input, horizon, &model, season_length, holdout, output.as_deref()),
+            calendar,
+        } => forecast(
+            &input,
+            horizon,
+            &model,
+            season_length,
+            holdout,
+            output.as_deref(),
+            calendar.is_some(),
+        ),
         Analytics::Segment {
             input,
             clusters,
@@ -261,6 +275,7 @@ fn forecast(
     season: usize,
     holdout: Option<usize>,
     output: Option<&Path>,
+    calendar: bool,
 ) -> anyhow::Result<()> {
     use linli_analytics::forecast::{self, Choice, Model};
     let choice = Choice::parse(model).unwrap_or_else(|| {
@@ -271,7 +286,11 @@ fn forecast(
         ))
     });
     let bytes = read(input)?;
-    let series = forecast::parse(&bytes).unwrap_or_else(|e| bad_input(input, &e));
+    let mut series = forecast::parse(&bytes).unwrap_or_else(|e| bad_input(input, &e));
+    if calendar {
+        forecast::add_day_regressors(&mut series, holdout.unwrap_or(horizon), &holiday_effects)
+            .unwrap_or_else(|e| refuse(&format!("--calendar: {e}")));
+    }
     let started = Instant::now();
     let mut bar = Bar::new("series");
     if let Some(holdout) = holdout {
@@ -356,6 +375,26 @@ fn clv(input: &Path, calibration_end: &str, output: Option<&Path>) -> anyhow::Re
         })
     );
     Ok(())
+}
+
+/// The Chinese calendar as regressors of a day (days since 1970-01-01): a holiday day
+/// off, one of the two days before a holiday, a 调休 working weekend day, an ordinary
+/// weekend day (linli_domain::calendar, maintained from the State Council notices).
+fn holiday_effects(day: i32) -> Vec<f64> {
+    use linli_domain::calendar::{DayKind, day_kind, days_until_next_holiday};
+    let text = linli_analytics::input::format_date(day);
+    let Ok(date) = text.parse::<jiff::civil::Date>() else {
+        return vec![0.0; 4];
+    };
+    let kind = day_kind(date);
+    let flag = |b: bool| f64::from(u8::from(b));
+    let eve = matches!(days_until_next_holiday(date), Some((_, 1..=2)));
+    vec![
+        flag(matches!(kind, DayKind::Holiday(_))),
+        flag(eve && !matches!(kind, DayKind::Holiday(_))),
+        flag(kind == DayKind::AdjustedWorkday),
+        flag(kind == DayKind::Weekend),
+    ]
 }
 
 fn read(path: &Path) -> anyhow::Result<Vec<u8>> {

@@ -42,6 +42,59 @@ pub struct Series {
     /// periods after them (rows whose value is empty). Empty without regressors.
     pub regressors: Vec<Vec<f64>>,
     pub future: Vec<Vec<f64>>,
+    /// Long format only: the day (since 1970-01-01) of each period of `values`, and of
+    /// each future row.
+    pub dates: Vec<i32>,
+    pub future_dates: Vec<i32>,
+}
+
+/// Why calendar regressors could not be added.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CalendarError {
+    #[error("calendar effects need the long format (series_id,date,value): series {0} has no dates")]
+    NoDates(String),
+    #[error("calendar effects need daily dates: series {0} steps by {1} days")]
+    NotDaily(String, i32),
+}
+
+/// Adds `names.len()` regressors computed from each period's day by `effects` (a
+/// holiday calendar, say) to every series, history and future. A series without future
+/// rows gets `horizon` daily ones.
+pub fn add_day_regressors(
+    series: &mut [Series],
+    horizon: usize,
+    effects: &dyn Fn(i32) -> Vec<f64>,
+) -> Result<(), CalendarError> {
+    for s in series.iter_mut() {
+        if s.dates.is_empty() {
+            return Err(CalendarError::NoDates(s.id.clone()));
+        }
+        if let Some(w) = s.dates.windows(2).find(|w| w[1] - w[0] != 1) {
+            return Err(CalendarError::NotDaily(s.id.clone(), w[1] - w[0]));
+        }
+        let last = *s.future_dates.last().or(s.dates.last()).expect("dates are not empty");
+        let missing = horizon.saturating_sub(s.future_dates.len());
+        let had_regressors = !s.regressors.is_empty();
+        for k in 1..=missing as i32 {
+            s.future_dates.push(last + k);
+            if had_regressors {
+                // Without known values for the file's own regressors these rows cannot be
+                // forecast with them: the stage will see too few future rows and skip them.
+                continue;
+            }
+            s.future.push(Vec::new());
+        }
+        if !had_regressors {
+            s.regressors = vec![Vec::new(); s.dates.len()];
+        }
+        for (row, day) in s.regressors.iter_mut().zip(&s.dates) {
+            row.extend(effects(*day));
+        }
+        for (row, day) in s.future.iter_mut().zip(&s.future_dates) {
+            row.extend(effects(*day));
+        }
+    }
+    Ok(())
 }
 
 impl Series {
@@ -197,6 +250,8 @@ pub fn parse_long(bytes: &[u8]) -> Result<Vec<Series>, InputError> {
             } else {
                 future.iter().map(|r| r.4.clone()).collect()
             },
+            dates: history.iter().map(|r| r.0).collect(),
+            future_dates: future.iter().map(|r| r.0).collect(),
         });
     }
     Ok(series)
@@ -228,12 +283,22 @@ fn fitted(beta: &[f64], row: &[f64]) -> f64 {
 /// future rows: (what is left to the model, the regression part of each future step).
 /// `None` when there are no regressors or too few values for them.
 fn regression_stage(y: &[f64], x: &[Vec<f64>], future: &[Vec<f64>]) -> Option<(Vec<f64>, Vec<f64>)> {
-    let k = x.first()?.len() + 1;
-    if x.len() != y.len() || y.len() < REGRESSION_MIN_PER_COEFFICIENT * k {
+    let first = x.first()?;
+    // Only the columns that vary in the history can be estimated (a holiday flag in a
+    // stretch without holidays cannot).
+    let keep: Vec<usize> = (0..first.len())
+        .filter(|&j| x.iter().any(|row| row[j] != first[j]))
+        .collect();
+    let k = keep.len() + 1;
+    if keep.is_empty() || x.len() != y.len() || y.len() < REGRESSION_MIN_PER_COEFFICIENT * k {
         return None;
     }
-    let beta = least_squares(y, x)?;
-    let residual = y.iter().zip(x).map(|(v, row)| v - fitted(&beta, row)).collect();
+    let pick = |rows: &[Vec<f64>]| -> Vec<Vec<f64>> {
+        rows.iter().map(|row| keep.iter().map(|&j| row[j]).collect()).collect()
+    };
+    let (x, future) = (pick(x), pick(future));
+    let beta = least_squares(y, &x)?;
+    let residual = y.iter().zip(&x).map(|(v, row)| v - fitted(&beta, row)).collect();
     Some((residual, future.iter().map(|row| fitted(&beta, row)).collect()))
 }
 
@@ -305,6 +370,8 @@ pub fn parse_wide(bytes: &[u8]) -> Result<Vec<Series>, InputError> {
             values,
             regressors: Vec::new(),
             future: Vec::new(),
+            dates: Vec::new(),
+            future_dates: Vec::new(),
         });
     }
     if series.is_empty() {
@@ -762,6 +829,29 @@ mod tests {
             "{} against {}",
             score(&with_history),
             score(&without)
+        );
+    }
+
+    #[test]
+    fn day_regressors_extend_history_and_future_and_need_daily_dates() {
+        let mut s = parse(b"series_id,date,value\na,2026-06-01,1\na,2026-06-02,2\n").unwrap();
+        add_day_regressors(&mut s, 2, &|d| vec![f64::from(d % 7)]).unwrap();
+        let d0 = crate::input::parse_date("2026-06-01").unwrap();
+        assert_eq!(
+            s[0].regressors,
+            vec![vec![f64::from(d0 % 7)], vec![f64::from((d0 + 1) % 7)]]
+        );
+        assert_eq!(s[0].future_dates, vec![d0 + 2, d0 + 3]);
+        assert_eq!(s[0].future.len(), 2);
+        let mut weekly = parse(b"series_id,date,value\na,2026-06-01,1\na,2026-06-08,2\n").unwrap();
+        assert_eq!(
+            add_day_regressors(&mut weekly, 2, &|_| vec![0.0]),
+            Err(CalendarError::NotDaily("a".into(), 7))
+        );
+        let mut wide = parse(b"a,1,2\n").unwrap();
+        assert_eq!(
+            add_day_regressors(&mut wide, 1, &|_| vec![0.0]),
+            Err(CalendarError::NoDates("a".into()))
         );
     }
 

@@ -248,3 +248,60 @@ fn site_ranks_candidates_and_names_bad_cells() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("{bad}:2:14: demand is not a number")));
 }
+
+#[test]
+fn the_holiday_calendar_explains_a_holiday_rush() {
+    // Daily sales from March to June 2026: 30 a day, 25 more on public holidays off
+    // (清明 Apr 4–6, 劳动节 May 1–5, 端午 Jun 19–21), 12 more on the two days before one.
+    let holidays = [
+        ("2026-04-04", "2026-04-06"),
+        ("2026-05-01", "2026-05-05"),
+        ("2026-06-19", "2026-06-21"),
+    ];
+    let day = |d: &str| d.parse::<jiff::civil::Date>().unwrap();
+    let mut text = String::from("series_id,date,value\n");
+    let mut d = day("2026-03-01");
+    let mut k = 0;
+    while d <= day("2026-06-30") {
+        let on = holidays.iter().any(|(a, b)| day(a) <= d && d <= day(b));
+        let eve = holidays.iter().any(|(a, _)| {
+            let gap = (day(a) - d).get_days();
+            (1..=2).contains(&gap)
+        });
+        let v = 30.0 + if on { 25.0 } else { 0.0 } + if eve && !on { 12.0 } else { 0.0 } + [0.5, -0.5, 0.2][k % 3];
+        text.push_str(&format!("粽子,{d},{v}\n"));
+        d = d.tomorrow().unwrap();
+        k += 1;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = file(&dir, "daily.csv", &text);
+    let mae = |extra: &[&str]| {
+        let mut args = vec![
+            "analytics",
+            "forecast",
+            "--input",
+            &input,
+            "--holdout",
+            "14",
+            "--model",
+            "ses",
+        ];
+        args.extend_from_slice(extra);
+        let out = linli(&args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["mae"]
+            .as_f64()
+            .unwrap()
+    };
+    let (plain, with_calendar) = (mae(&[]), mae(&["--calendar", "cn"]));
+    // The last 14 days hold 端午's eve and days off: without the calendar they are misses.
+    assert!(
+        with_calendar < plain / 3.0,
+        "with the calendar {with_calendar}, without {plain}"
+    );
+
+    let wide = file(&dir, "w.csv", "a,1,2,3\n");
+    let out = linli(&["analytics", "forecast", "--input", &wide, "--calendar", "cn"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("long format"));
+}
