@@ -320,6 +320,8 @@ pub async fn seed_demo(
     seed_purchase_orders(app, org, store, &demo, &products, &suppliers, floor, now).await?;
     // Shelf labels (电子价签) on the best sellers, pushed to the label simulator.
     crate::labels::seed_demo_labels(app, org, store, &demo, &products, crate::labels::DEMO_LABELS, now).await?;
+    // 数据中心: the nightly "bought together" job, run once over the history just made.
+    app.refresh_bought_together(org).await?;
     Ok(report)
 }
 

@@ -5,6 +5,7 @@
 //! to these calls and `AppError` to status codes. Time comes from a `Clock`, so tests
 //! pick "now".
 
+pub mod analytics;
 pub mod auth;
 pub mod catalog;
 pub mod demo_seed;

@@ -220,6 +220,8 @@ async fn serve(app: App, listen: SocketAddr, demo: bool) -> anyhow::Result<()> {
     // Background work: unpaid online orders time out and give their stock back; refunds
     // a payment provider could not make yet are retried.
     let sweeper = app.spawn_order_sweeper(std::time::Duration::from_secs(60));
+    // 数据中心: the analytics jobs, every night at 03:00 Asia/Shanghai.
+    let nightly = linli_app::analytics::spawn_nightly_jobs(app.clone());
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("could not listen on {listen}"))?;
@@ -231,6 +233,7 @@ async fn serve(app: App, listen: SocketAddr, demo: bool) -> anyhow::Result<()> {
         .context("the server stopped with an error")?;
     sweeper.abort();
     label_sweeper.abort();
+    nightly.abort();
     app.store.close().await;
     Ok(())
 }

@@ -133,6 +133,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_sale_row_parents.sql"),
         postgres: include_str!("../migrations/postgres/0011_sale_row_parents.sql"),
     },
+    Migration {
+        version: 12,
+        name: "analytics",
+        sqlite: include_str!("../migrations/sqlite/0012_analytics.sql"),
+        postgres: include_str!("../migrations/postgres/0012_analytics.sql"),
+    },
 ];
 
 impl Store {

@@ -7,6 +7,7 @@
 //! one business transaction each (`receive`, `allocate`, `record_sale`), so a
 //! half-written change cannot happen. Only this crate knows SQL.
 
+mod analytics;
 mod audit;
 mod cache;
 mod catalog;
@@ -33,6 +34,7 @@ mod till_catalog;
 mod writer;
 mod writes;
 
+pub use analytics::*;
 pub use audit::*;
 pub use catalog::*;
 pub use db::{Backend, Store};

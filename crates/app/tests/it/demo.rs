@@ -125,6 +125,19 @@ async fn check_demo(app: &App, report: &linli_app::seed::SeedReport, days: u32) 
         vec![],
         "every row of 180 days of sales has its parents"
     );
+    // 数据中心: the bought-together job ran over the history and found pairs.
+    let runs = app.store.job_runs(org, 5).await.unwrap();
+    assert_eq!(
+        (runs[0].job.as_str(), runs[0].status.as_str()),
+        ("bought_together", "done")
+    );
+    let pairs: usize = runs[0]
+        .detail
+        .split(", ")
+        .nth(1)
+        .and_then(|p| p.trim_end_matches(" pairs").parse().ok())
+        .unwrap_or(0);
+    assert!(pairs > 50, "the demo's baskets hold pairs: {}", runs[0].detail);
     let locations = app.store.locations(org).await.unwrap();
     assert_eq!(
         locations

@@ -29,6 +29,7 @@ macro_rules! on_both_backends {
     };
 }
 
+mod analytics;
 mod conformance;
 mod fixtures;
 mod integrity;

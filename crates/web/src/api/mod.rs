@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`: everything the console does, described by an
 //! OpenAPI 3.1 document. Conventions (paging, errors, idempotency) are in docs/api.md.
 
+mod analytics;
 pub mod docs;
 mod kiosk;
 mod labels;
@@ -149,6 +150,7 @@ pub fn router() -> (axum::Router<AppState>, OpenApi) {
         .routes(routes!(export_members))
         .routes(routes!(list_buildings))
         .routes(routes!(audit_log))
+        .merge(analytics::routes())
         .merge(kiosk::routes())
         .merge(labels::routes())
         .merge(loyalty::routes())

@@ -11,6 +11,7 @@
 
 mod auth;
 mod catalog;
+mod data;
 mod kiosk;
 mod labels;
 mod offers;
@@ -127,7 +128,8 @@ pub fn router() -> axum::Router<AppState> {
             "/community",
             get(|s: Session| async move { placeholder(s, "nav.community") }),
         )
-        .route("/data", get(|s: Session| async move { placeholder(s, "nav.data") }))
+        .route("/data", get(data::page))
+        .route("/data/jobs/{job}/run", post(data::run))
         .route(
             "/network",
             get(|s: Session| async move { placeholder(s, "nav.network") }),
@@ -356,7 +358,7 @@ fn nav(lang: Lang, role: Role, path: &str) -> Vec<NavGroup> {
         ("/open", "nav.open", ManageStaff),
     ] {
         if may(p) {
-            later.push(item(href, key, !matches!(href, "/till" | "/shop")));
+            later.push(item(href, key, !matches!(href, "/till" | "/shop" | "/data")));
         }
     }
     later.push(NavItem {

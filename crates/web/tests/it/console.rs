@@ -721,3 +721,40 @@ async fn unknown_pages_get_the_console_404_and_unknown_api_paths_get_json() {
         Some("application/json")
     );
 }
+
+#[tokio::test]
+async fn the_data_centre_runs_a_job_now_and_lists_its_run() {
+    let t = Console::new().await;
+    let b = t.sign_in("owner").await;
+    let page = t.get("/data", &b.cookie).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("常一起买") && page.body.contains("尚未运行"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("还没有运行记录"), "the empty state");
+    let ran = t
+        .post("/data/jobs/bought_together/run", &b.cookie, &[("_csrf", &b.csrf)])
+        .await;
+    assert_eq!(ran.status, StatusCode::SEE_OTHER, "{}", ran.body);
+    assert_eq!(ran.location(), "/data?done=bought_together");
+    let page = t.get(ran.location(), &b.cookie).await;
+    assert!(page.body.contains("常一起买 · 已运行"), "{}", page.body);
+    assert!(
+        page.body.contains("<td>完成</td>") && page.body.contains("baskets"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("尚未运行"));
+    // A cashier may look but not run.
+    let cashier = t.sign_in("cashier").await;
+    let refused = t
+        .post(
+            "/data/jobs/bought_together/run",
+            &cashier.cookie,
+            &[("_csrf", &cashier.csrf)],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}

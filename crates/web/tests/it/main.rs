@@ -17,6 +17,7 @@ macro_rules! on_both_backends {
     };
 }
 
+mod analytics;
 mod api;
 mod console;
 mod kiosk;

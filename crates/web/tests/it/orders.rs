@@ -28,7 +28,7 @@ on_both_backends!(orders:
 );
 
 /// Signs a resident of `org` in through the SMS simulator; returns the resident token.
-async fn resident(t: &TestApp, owner: &str, org: OrgId, phone: &str) -> String {
+pub(crate) async fn resident(t: &TestApp, owner: &str, org: OrgId, phone: &str) -> String {
     let (status, body) = t
         .call(
             "POST",

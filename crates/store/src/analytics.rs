@@ -1,0 +1,182 @@
+//! What the analytics jobs read from the store's own history and what they keep:
+//! baskets of completed orders, "bought together" pairs, and the record of job runs.
+
+use crate::db::{Store, opt_i64};
+use crate::error::Result;
+use linli_domain::ids::{OrgId, ProductId};
+use sqlx::Row;
+
+/// Baskets a job reads at most (the newest first are kept).
+pub const BASKETS_READ_MAX: i64 = 500_000;
+/// Pairs kept per product.
+pub const BOUGHT_TOGETHER_PER_PRODUCT_MAX: usize = 10;
+/// Job runs listed at most.
+pub const JOB_RUNS_LISTED_MAX: i64 = 200;
+
+/// "Customers who bought this also bought": `other` is in `baskets` of the baskets that
+/// hold the product; `confidence_bp` is that share of the product's baskets in basis
+/// points, `lift_milli` how much likelier than chance, in thousandths.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoughtTogether {
+    pub product: ProductId,
+    pub other: ProductId,
+    pub baskets: i64,
+    pub confidence_bp: i64,
+    pub lift_milli: i64,
+}
+
+/// One run of a job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobRun {
+    pub id: i64,
+    pub job: String,
+    pub started_at: i64,
+    pub finished_at: Option<i64>,
+    /// running, done or failed
+    pub status: String,
+    pub detail: String,
+}
+
+impl Store {
+    /// The products of each completed order created at or after `since`, one basket per
+    /// order (a product once), newest orders first up to `BASKETS_READ_MAX`.
+    pub async fn order_baskets(&self, org: OrgId, since: i64) -> Result<Vec<Vec<ProductId>>> {
+        let rows = sqlx::query(
+            "SELECT o.id AS order_id, l.product_id FROM orders o JOIN order_lines l ON l.order_id = o.id \
+             WHERE o.org_id = $1 AND o.created_at >= $2 AND o.status = 'completed' \
+             AND o.id IN (SELECT id FROM orders WHERE org_id = $1 AND created_at >= $2 AND status = 'completed' \
+                          ORDER BY created_at DESC LIMIT $3) \
+             ORDER BY o.id, l.product_id",
+        )
+        .bind(org.0)
+        .bind(since)
+        .bind(BASKETS_READ_MAX)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out: Vec<Vec<ProductId>> = Vec::new();
+        let mut current = None;
+        for r in rows {
+            let order: i64 = r.get("order_id");
+            let product = ProductId(r.get("product_id"));
+            if current != Some(order) {
+                current = Some(order);
+                out.push(Vec::new());
+            }
+            let basket = out.last_mut().expect("pushed above");
+            if basket.last() != Some(&product) {
+                basket.push(product);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Replaces the organisation's pairs with `pairs` in one transaction. Pairs naming a
+    /// product of another organisation are not written.
+    pub async fn replace_bought_together(&self, org: OrgId, pairs: &[BoughtTogether], at: i64) -> Result<usize> {
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM bought_together WHERE org_id = $1")
+            .bind(org.0)
+            .execute(&mut *tx)
+            .await?;
+        let mut written = 0;
+        for p in pairs {
+            let done = sqlx::query(
+                "INSERT INTO bought_together (org_id, product_id, other_id, baskets, confidence_bp, lift_milli, computed_at) \
+                 SELECT $1, a.id, b.id, $4, $5, $6, $7 FROM products a JOIN products b ON b.id = $3 AND b.org_id = $1 \
+                 WHERE a.id = $2 AND a.org_id = $1",
+            )
+            .bind(org.0)
+            .bind(p.product.0)
+            .bind(p.other.0)
+            .bind(p.baskets)
+            .bind(p.confidence_bp)
+            .bind(p.lift_milli)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+            written += done.rows_affected() as usize;
+        }
+        tx.commit().await?;
+        Ok(written)
+    }
+
+    /// The products bought with `product`, likeliest first (by lift, then confidence).
+    pub async fn bought_together(&self, org: OrgId, product: ProductId, limit: i64) -> Result<Vec<BoughtTogether>> {
+        let rows = sqlx::query(
+            "SELECT product_id, other_id, baskets, confidence_bp, lift_milli FROM bought_together \
+             WHERE org_id = $1 AND product_id = $2 ORDER BY lift_milli DESC, confidence_bp DESC, other_id LIMIT $3",
+        )
+        .bind(org.0)
+        .bind(product.0)
+        .bind(limit.clamp(1, BOUGHT_TOGETHER_PER_PRODUCT_MAX as i64))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| BoughtTogether {
+                product: ProductId(r.get("product_id")),
+                other: ProductId(r.get("other_id")),
+                baskets: r.get("baskets"),
+                confidence_bp: r.get("confidence_bp"),
+                lift_milli: r.get("lift_milli"),
+            })
+            .collect())
+    }
+
+    /// Records that `job` started; returns the run's id.
+    pub async fn start_job_run(&self, org: OrgId, job: &str, at: i64) -> Result<i64> {
+        let row = sqlx::query(
+            "INSERT INTO job_runs (org_id, job, started_at, status) VALUES ($1, $2, $3, 'running') RETURNING id",
+        )
+        .bind(org.0)
+        .bind(job)
+        .bind(at)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.get("id"))
+    }
+
+    /// Records how a run ended (`done` or `failed`) with a line of detail.
+    pub async fn finish_job_run(&self, org: OrgId, id: i64, ok: bool, detail: &str, at: i64) -> Result<()> {
+        sqlx::query("UPDATE job_runs SET status = $3, detail = $4, finished_at = $5 WHERE org_id = $1 AND id = $2")
+            .bind(org.0)
+            .bind(id)
+            .bind(if ok { "done" } else { "failed" })
+            .bind(detail)
+            .bind(at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The organisation's job runs, newest first.
+    pub async fn job_runs(&self, org: OrgId, limit: i64) -> Result<Vec<JobRun>> {
+        let rows = sqlx::query(
+            "SELECT id, job, started_at, finished_at, status, detail FROM job_runs WHERE org_id = $1 \
+             ORDER BY started_at DESC, id DESC LIMIT $2",
+        )
+        .bind(org.0)
+        .bind(limit.clamp(1, JOB_RUNS_LISTED_MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| JobRun {
+                id: r.get("id"),
+                job: r.get("job"),
+                started_at: r.get("started_at"),
+                finished_at: opt_i64(r, "finished_at"),
+                status: r.get("status"),
+                detail: r.get("detail"),
+            })
+            .collect())
+    }
+
+    /// Every organisation, for the nightly jobs.
+    pub async fn org_ids(&self) -> Result<Vec<OrgId>> {
+        let rows = sqlx::query("SELECT id FROM orgs ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(|r| OrgId(r.get("id"))).collect())
+    }
+}

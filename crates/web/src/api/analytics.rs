@@ -1,0 +1,176 @@
+//! 数据中心 Analytics: the jobs that analyse the store's own history (their runs, and
+//! running one now) and what they found, starting with products bought together
+//! (常一起买), for staff and for residents.
+//!
+//! Reading needs `view_catalog`; running a job now needs `edit_catalog`. A resident sees
+//! suggestions for products the shop sells, and only those.
+
+use super::{Errors, JsonOut, R};
+use crate::AppState;
+use crate::extract::Auth;
+use crate::resident::ResidentAuth;
+use axum::extract::{Path, State};
+use linli_app::analytics::{JobReport, Suggestion};
+use linli_domain::ids::ProductId;
+use linli_store::JobRun as StoreRun;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+#[derive(OpenApi)]
+#[openapi(tags((name = "analytics", description = "数据中心 Analytics: jobs over the store's history and what they found")))]
+struct AnalyticsDoc;
+
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(AnalyticsDoc::openapi())
+        .routes(routes!(job_runs))
+        .routes(routes!(run_job))
+        .routes(routes!(bought_together))
+        .routes(routes!(shop_bought_together))
+}
+
+/// Suggestions shown with a product, at most this many.
+const SUGGESTIONS_DEFAULT: i64 = 6;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SuggestionQuery {
+    /// At most this many (1–10, default 6).
+    pub limit: Option<i64>,
+}
+
+/// A product often in the same basket, likeliest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BoughtWith {
+    pub product_id: i64,
+    pub name_zh: String,
+    pub name_en: String,
+    pub price_fen: i64,
+    /// Baskets of the last 90 days that held both.
+    pub baskets: i64,
+    /// Share of the product's baskets that also held this one, in basis points (1/10,000).
+    pub confidence_bp: i64,
+    /// How much likelier than chance, in thousandths (1000 = as likely as any basket).
+    pub lift_milli: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BoughtWithList {
+    pub items: Vec<BoughtWith>,
+}
+
+fn bought_out(v: Vec<Suggestion>) -> BoughtWithList {
+    BoughtWithList {
+        items: v
+            .into_iter()
+            .map(|s| BoughtWith {
+                product_id: s.product.0,
+                name_zh: s.name_zh,
+                name_en: s.name_en,
+                price_fen: s.price_fen,
+                baskets: s.baskets,
+                confidence_bp: s.confidence_bp,
+                lift_milli: s.lift_milli,
+            })
+            .collect(),
+    }
+}
+
+/// One run of a job.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobRun {
+    pub id: i64,
+    /// bought_together
+    pub job: String,
+    /// Unix ms.
+    pub started_at: i64,
+    pub finished_at: Option<i64>,
+    pub duration_ms: Option<i64>,
+    /// running, done or failed
+    pub status: String,
+    pub detail: String,
+}
+
+pub(crate) fn run_out(r: StoreRun) -> JobRun {
+    JobRun {
+        id: r.id,
+        job: r.job,
+        started_at: r.started_at,
+        finished_at: r.finished_at,
+        duration_ms: r.finished_at.map(|f| f - r.started_at),
+        status: r.status,
+        detail: r.detail,
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobRunList {
+    pub items: Vec<JobRun>,
+}
+
+/// What a run found.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobResult {
+    pub run_id: i64,
+    pub baskets: usize,
+    pub pairs: usize,
+    pub duration_ms: i64,
+}
+
+fn result_out(r: JobReport) -> JobResult {
+    JobResult {
+        run_id: r.run,
+        baskets: r.baskets,
+        pairs: r.pairs,
+        duration_ms: r.millis,
+    }
+}
+
+/// The organisation's job runs, newest first (nightly at 03:00 Asia/Shanghai, and on demand).
+#[utoipa::path(get, path = "/api/v1/analytics/jobs", tag = "analytics", security(("bearer" = [])),
+    responses((status = 200, body = JobRunList), Errors))]
+async fn job_runs(State(s): State<AppState>, Auth(a): Auth) -> R<JsonOut<JobRunList>> {
+    let runs = s.app.job_runs(&a.actor, 50).await?;
+    Ok(axum::Json(JobRunList {
+        items: runs.into_iter().map(run_out).collect(),
+    }))
+}
+
+/// Runs a job now (edit_catalog): `bought_together`. An unknown job is a 422 naming `job`.
+#[utoipa::path(post, path = "/api/v1/analytics/jobs/{job}/run", tag = "analytics", security(("bearer" = [])),
+    params(("job" = String, Path)), responses((status = 200, body = JobResult), Errors))]
+async fn run_job(State(s): State<AppState>, Auth(a): Auth, Path(job): Path<String>) -> R<JsonOut<JobResult>> {
+    Ok(axum::Json(result_out(s.app.run_job(&a.actor, &job).await?)))
+}
+
+/// Products often bought with this one (常一起买), likeliest first.
+#[utoipa::path(get, path = "/api/v1/products/{id}/bought-together", tag = "analytics", security(("bearer" = [])),
+    params(("id" = i64, Path), SuggestionQuery), responses((status = 200, body = BoughtWithList), Errors))]
+async fn bought_together(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Path(id): Path<i64>,
+    super::Query(q): super::Query<SuggestionQuery>,
+) -> R<JsonOut<BoughtWithList>> {
+    let v = s
+        .app
+        .bought_with(&a.actor, ProductId(id), q.limit.unwrap_or(SUGGESTIONS_DEFAULT))
+        .await?;
+    Ok(axum::Json(bought_out(v)))
+}
+
+/// What the shop shows under a product: products often bought with it that the shop sells.
+#[utoipa::path(get, path = "/api/v1/resident/products/{id}/bought-together", tag = "shop", security(("bearer" = [])),
+    params(("id" = i64, Path), SuggestionQuery), responses((status = 200, body = BoughtWithList), Errors))]
+async fn shop_bought_together(
+    State(s): State<AppState>,
+    ResidentAuth(r): ResidentAuth,
+    Path(id): Path<i64>,
+    super::Query(q): super::Query<SuggestionQuery>,
+) -> R<JsonOut<BoughtWithList>> {
+    let v = s
+        .app
+        .shop_bought_with(&r, ProductId(id), q.limit.unwrap_or(SUGGESTIONS_DEFAULT))
+        .await?;
+    Ok(axum::Json(bought_out(v)))
+}

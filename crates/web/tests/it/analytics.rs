@@ -1,0 +1,148 @@
+//! 数据中心 over HTTP: the bought-together job runs on demand from the store's completed
+//! sales, its runs are listed, and what it found is shown to staff and residents of the
+//! same organisation only.
+
+use crate::orders::resident;
+use crate::support::*;
+use axum::http::StatusCode;
+use linli_domain::ids::ProductId;
+use linli_store::ReceiveLine;
+use serde_json::json;
+
+on_both_backends!(analytics:
+    bought_together_comes_from_completed_sales_and_stays_in_the_organisation,
+);
+
+async fn bought_together_comes_from_completed_sales_and_stays_in_the_organisation(t: TestApp) {
+    let owner = t.login("a_owner").await;
+    let milk = t.product(&owner, "M1", "牛奶", json!({"price_fen": 500})).await;
+    let bread = t.product(&owner, "B1", "面包", json!({"price_fen": 800})).await;
+    let eggs = t.product(&owner, "E1", "鸡蛋", json!({"price_fen": 1200})).await;
+    let lines: Vec<ReceiveLine> = [milk, bread, eggs]
+        .iter()
+        .map(|p| ReceiveLine {
+            product: ProductId(*p),
+            lot_code: "L1".into(),
+            expires_at: None,
+            qty: 100,
+            unit_cost_fen: None,
+        })
+        .collect();
+    t.store
+        .receive(t.a.org, t.a.floor, None, None, &lines, "", None, NOW)
+        .await
+        .unwrap()
+        .unwrap();
+    let cashier = t.login("a_cashier").await;
+    let mut k = 0;
+    let mut sell = async |products: &[i64]| {
+        k += 1;
+        let lines: Vec<_> = products.iter().map(|p| json!({"product_id": p, "qty": 1})).collect();
+        let (status, body) = t
+            .call_with(
+                "POST",
+                "/api/v1/sales",
+                Some(&cashier),
+                Some(json!({"location_id": t.a.floor.0, "lines": lines,
+                            "payments": [{"tender": "cash", "amount_fen": 10_000}]})),
+                &[("idempotency-key", &format!("bt-{k}"))],
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    };
+    for _ in 0..4 {
+        sell(&[milk, bread]).await;
+    }
+    for _ in 0..3 {
+        sell(&[eggs]).await;
+    }
+    sell(&[milk, eggs]).await;
+
+    // A cashier may not run jobs; an unknown job is named.
+    let run = "/api/v1/analytics/jobs/bought_together/run";
+    assert_eq!(t.call("POST", run, Some(&cashier), None).await.0, StatusCode::FORBIDDEN);
+    let (status, body) = t
+        .call("POST", "/api/v1/analytics/jobs/horoscope/run", Some(&owner), None)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(error_of(&body).1.as_deref(), Some("job"));
+
+    let (status, body) = t.call("POST", run, Some(&owner), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // 8 baskets; milk+bread 4 times: both ways. milk+eggs once: under three baskets.
+    assert_eq!((body["baskets"].as_u64(), body["pairs"].as_u64()), (Some(8), Some(2)));
+    let (_, runs) = t.call("GET", "/api/v1/analytics/jobs", Some(&owner), None).await;
+    assert_eq!(runs["items"][0]["status"], "done");
+    assert_eq!(runs["items"][0]["detail"], "8 baskets, 2 pairs");
+    assert!(runs["items"][0]["duration_ms"].as_i64().unwrap() >= 0);
+
+    let (status, with) = t
+        .call(
+            "GET",
+            &format!("/api/v1/products/{milk}/bought-together"),
+            Some(&cashier),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{with}");
+    assert_eq!(with["items"][0]["product_id"], bread);
+    assert_eq!(with["items"][0]["name_zh"], "面包");
+    // Milk in 5 baskets, 4 with bread.
+    assert_eq!(
+        (
+            with["items"][0]["baskets"].as_i64(),
+            with["items"][0]["confidence_bp"].as_i64()
+        ),
+        (Some(4), Some(8_000))
+    );
+    assert!(with["items"][0]["lift_milli"].as_i64().unwrap() > 1_000);
+
+    // A resident of the organisation sees it under the product; not once bread is off sale.
+    let mine = resident(&t, &owner, t.a.org, "13800000001").await;
+    let path = format!("/api/v1/resident/products/{milk}/bought-together");
+    let (status, shop) = t.call("GET", &path, Some(&mine), None).await;
+    assert_eq!(status, StatusCode::OK, "{shop}");
+    assert_eq!(shop["items"][0]["product_id"], bread);
+
+    // Another organisation's staff and residents find neither the product nor its pairs.
+    let other = t.login("b_owner").await;
+    let (status, _) = t
+        .call(
+            "GET",
+            &format!("/api/v1/products/{milk}/bought-together"),
+            Some(&other),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let theirs = resident(&t, &other, t.b.org, "13800000002").await;
+    assert_eq!(t.call("GET", &path, Some(&theirs), None).await.0, StatusCode::NOT_FOUND);
+    let (_, b_runs) = t.call("GET", "/api/v1/analytics/jobs", Some(&other), None).await;
+    assert_eq!(b_runs["items"], json!([]));
+
+    let (status, body) = t
+        .call(
+            "PUT",
+            &format!("/api/v1/products/{bread}"),
+            Some(&owner),
+            Some(json!({"sku": "B1", "name_zh": "面包", "unit": "瓶", "price_fen": 800, "shelf_life_days": 7, "active": false})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, shop) = t.call("GET", &path, Some(&mine), None).await;
+    assert_eq!(
+        shop["items"],
+        json!([]),
+        "bread is off sale: not suggested to residents"
+    );
+    // Staff still see it (the shelf may still hold some).
+    let (_, with) = t
+        .call(
+            "GET",
+            &format!("/api/v1/products/{milk}/bought-together"),
+            Some(&owner),
+            None,
+        )
+        .await;
+    assert_eq!(with["items"][0]["product_id"], bread);
+}
