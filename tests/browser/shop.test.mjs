@@ -316,4 +316,41 @@ describe('the resident shop in a browser', { concurrency: false }, () => {
       await resident.close();
     }
   });
+
+  test('a product page shows what is often bought with it (常一起买)', { timeout: TEST_TIMEOUT_MS }, async () => {
+    // The demo runs the bought-together job over its history: find a product it paired.
+    const list = await apiGet(server.baseURL, managerToken, '/api/v1/products?page_size=100');
+    let product = null;
+    let suggestions = [];
+    for (const p of list.items) {
+      suggestions = (await apiGet(server.baseURL, managerToken, `/api/v1/products/${p.id}/bought-together?limit=4`)).items;
+      if (suggestions.length > 0) {
+        product = p;
+        break;
+      }
+    }
+    assert.ok(product, 'the demo history pairs some products');
+    const resident = await phoneContext();
+    try {
+      const page = await resident.newPage();
+      const watch = watchPage(page);
+      await signInResident(page, '13912340004');
+      // What the resident's own API answers is what the page shows.
+      const token = await residentToken(page);
+      suggestions = (await apiGet(server.baseURL, token, `/api/v1/resident/products/${product.id}/bought-together?limit=4`)).items;
+      assert.ok(suggestions.length > 0, 'the resident sees the suggestions too');
+      await page.evaluate((id) => { window.location.hash = `#/p/${id}`; }, product.id);
+      const section = page.locator('.product-page .together');
+      await section.waitFor();
+      assert.match(await textOf(section.locator('h3')), /常一起买/);
+      const shown = await section.locator('li a').allTextContents();
+      assert.ok(shown.includes(suggestions[0].name_zh), `${suggestions[0].name_zh} among ${shown.join(', ')}`);
+      // A suggestion is a link to its own page.
+      await section.locator('li a').first().click();
+      await page.locator(`.product-page[data-product="${suggestions[0].product_id}"]`).waitFor();
+      watch.check();
+    } finally {
+      await resident.close();
+    }
+  });
 });

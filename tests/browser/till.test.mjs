@@ -780,6 +780,41 @@ describe('the till in a browser', { concurrency: false }, () => {
     }
   });
 
+  test('the till offers what is often bought with the product just scanned (常一起买)', { timeout: TEST_TIMEOUT_MS }, async () => {
+    // A piece product with an EAN and stock whose suggestions include another such product.
+    let pick = null;
+    for (const p of catalog.products.filter((x) => x.unit_kind === 'piece' && x.gtins.some((g) => g.startsWith('069')))) {
+      const items = (await apiGet(server.baseURL, token, `/api/v1/products/${p.id}/bought-together?limit=3`)).items;
+      const other = items.map((x) => catalog.products.find((c) => c.id === x.product_id)).find((c) => c && c.unit_kind === 'piece');
+      if (other && (await floorStock(p.id)).sellable >= 1 && (await floorStock(other.id)).sellable >= 1) {
+        pick = { p, other };
+        break;
+      }
+    }
+    assert.ok(pick, 'the demo history pairs two piece products in stock');
+    const { page, watch } = await openTill(cashier);
+    try {
+      await freshTill(page);
+      await scan(page, pick.p.gtins.find((g) => g.startsWith('069')).slice(1));
+      await linesAre(page, 1);
+      const box = page.locator('#together');
+      await box.waitFor();
+      const offer = box.locator(`button[data-together="${pick.other.id}"]`);
+      assert.equal(await textOf(offer), pick.other.name_zh);
+      await offer.click();
+      await linesAre(page, 2);
+      assert.equal((await lineTexts(page))[1].name, pick.other.name_zh);
+      // Cleared: the box goes with the sale.
+      page.once('dialog', (d) => d.accept());
+      await page.locator('#btn-clear').click();
+      await linesAre(page, 0);
+      await page.waitForSelector('#together', { state: 'hidden' });
+      watch.check();
+    } finally {
+      await page.close();
+    }
+  });
+
   test('cash rounding (抹零): the chosen rule rounds the cash part, and the server agrees', { timeout: TEST_TIMEOUT_MS }, async () => {
     const [w] = await stocked((p) => p.unit_kind === 'weight' && p.plu != null, 2000, 1);
     const template = catalog.scale_templates.find((t) => t.value_kind === 'weight_g');

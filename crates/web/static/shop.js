@@ -208,6 +208,7 @@
     'error.not_found': ['没有找到', 'Not found'],
     'product.qty': ['数量', 'Quantity'],
     'product.brand': ['品牌', 'Brand'],
+    'together.title': ['常一起买', 'Often bought together'],
     'product.in_cart': ['购物车中已有 {q}', '{q} in your cart'],
     'product.go_cart': ['去购物车', 'Go to cart'],
     'presale.ship': ['{d} 到货', 'Ships {d}'],
@@ -755,14 +756,30 @@
     more.dataset.zone = f.zone || '';
   }
 
+  /** Products often bought with a product (常一起买), by product id; none on failure. */
+  const together = new Map();
+
   async function viewProduct(id, seq) {
     setChrome(t('loading'), { back: true, tab: 'home' });
     view.innerHTML = loadingHtml();
-    const p = await api('GET', `/api/v1/resident/products/${id}`);
+    const [p, with_] = await Promise.all([
+      api('GET', `/api/v1/resident/products/${id}`),
+      api('GET', `/api/v1/resident/products/${id}/bought-together?limit=4`).catch(() => ({ items: [] })),
+    ]);
     if (seq !== renderSeq) return;
     products.set(p.id, p);
+    together.set(p.id, with_.items || []);
     setChrome(name(p), { back: true, tab: 'home' });
     renderProduct(p);
+  }
+
+  function togetherHtml(p) {
+    const items = together.get(p.id) || [];
+    if (items.length === 0) return '';
+    return `<section class="together" aria-label="${esc(t('together.title'))}">
+      <h3>${esc(t('together.title'))}</h3>
+      <ul>${items.map((x) => `<li><a href="#/p/${x.product_id}">${esc(name(x))}</a><span class="muted">${esc(money(x.price_fen))}</span></li>`).join('')}</ul>
+    </section>`;
   }
 
   function renderProduct(p) {
@@ -787,6 +804,7 @@
         ${q > 0 ? `${stepper(p, q)}<a class="btn" href="#/cart">${esc(t('product.go_cart'))}</a>`
           : `<button type="button" class="btn primary block big" data-action="add" data-id="${p.id}"${sold ? ' disabled' : ''}>${esc(sold ? t('stock.sold_out') : t('add'))}</button>`}
       </div>
+      ${togetherHtml(p)}
     </section>`;
   }
 

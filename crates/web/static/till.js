@@ -361,6 +361,8 @@
     total: $("total"),
     count: $("count"),
     priceNote: $("price-note"),
+    together: $("together"),
+    togetherList: $("together-list"),
     priceBox: $("price-box"),
     discounts: $("discounts"),
     memberCoupons: $("member-coupons"),
@@ -657,6 +659,22 @@
     changed();
     const l = state.lines[state.selected];
     message(nameOf(l) + " · " + qtyText(l) + " · " + yuan(lineTotal(l)), "ok");
+    showTogether(p.id);
+  }
+
+  /** 常一起买: what the data centre found bought with the product just added, to offer
+   * at the counter. Online only; a click adds one from the catalog copy. */
+  let togetherFor = null;
+  async function showTogether(id) {
+    togetherFor = id;
+    const r = await request("GET", `/api/v1/products/${id}/bought-together?limit=3`);
+    if (togetherFor !== id) return;
+    const inSale = new Set(state.lines.map((l) => l.product_id));
+    const items = r.status === 200 && r.body ? r.body.items.filter((x) => !inSale.has(x.product_id)) : [];
+    el.together.hidden = items.length === 0;
+    el.togetherList.innerHTML = items
+      .map((x) => `<li><button type="button" class="linkish" data-together="${x.product_id}">${esc(nameOf(x))}</button> <span class="sub">${esc(yuan(x.price_fen))}</span></li>`)
+      .join("");
   }
 
   /** The sale at shelf prices (what the till charges offline). */
@@ -672,6 +690,10 @@
 
   function changed() {
     if (state.selected >= state.lines.length) state.selected = state.lines.length - 1;
+    if (state.lines.length === 0 && el.together) {
+      togetherFor = null;
+      el.together.hidden = true;
+    }
     saveJson(KEY.current, { lines: state.lines, member: state.member, couponIds: state.couponIds });
     scheduleQuote();
     render();
@@ -2524,6 +2546,14 @@
       el.scan.focus();
     });
     el.suggest.addEventListener("mousedown", (e) => e.preventDefault());
+    el.togetherList.addEventListener("click", (e) => {
+      const b = e.target.closest("button[data-together]");
+      if (!b) return;
+      const id = Number(b.dataset.together);
+      const p = ((state.catalog && state.catalog.products) || []).find((x) => x.id === id);
+      if (p) addProduct(p);
+      el.scan.focus();
+    });
     el.suggest.addEventListener("click", (e) => {
       const li = e.target.closest("li[data-i]");
       if (li) pickSuggestion(Number(li.dataset.i));
