@@ -400,6 +400,33 @@ describe('the staff console in a browser', { concurrency: false }, () => {
     },
   );
 
+  test('the data centre shows when the store sells and runs the bought-together job now', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const { page, watch } = await managerPage();
+    try {
+      await go(page, '/data');
+      // Seven days of demo sales: the weekday × hour map has busy cells, and the
+      // category × week map has rows.
+      const maps = page.locator('svg.heat');
+      assert.equal(await maps.count(), 2, 'two heat maps');
+      const busy = await page.locator('svg.heat rect[data-orders]').evaluateAll(
+        (rects) => rects.filter((r) => Number(r.dataset.orders) > 0).length,
+      );
+      assert.ok(busy >= 7 * 8, `the store sells most hours of every day: ${busy} busy cells`);
+      const card = page.locator('#job-bought_together');
+      assert.match(await textOf(card), /常一起买/);
+      await card.locator('button[type="submit"]').click();
+      await page.waitForURL(/\/data\?done=bought_together$/);
+      assert.match(await textOf(page.locator('.notice')), /常一起买 · 已运行/);
+      const first = page.locator('table.data tbody tr').first();
+      assert.match(await textOf(first), /常一起买.*完成.*baskets/);
+      await mkdir(SCREENSHOTS, { recursive: true });
+      await page.screenshot({ path: join(SCREENSHOTS, 'data-centre.png'), fullPage: true });
+      watch.check();
+    } finally {
+      await page.close();
+    }
+  });
+
   test('screenshots of the console for the README are saved', { timeout: TEST_TIMEOUT_MS }, async () => {
     await mkdir(SCREENSHOTS, { recursive: true });
     const { page, watch } = await managerPage();

@@ -14,6 +14,23 @@ use linli_analytics::basket::{self, Baskets};
 use linli_domain::auth::Permission;
 use linli_domain::ids::{OrgId, ProductId};
 use linli_store::{BOUGHT_TOGETHER_PER_PRODUCT_MAX, BoughtTogether, JobRun};
+
+/// Weeks the heat maps look back.
+pub const HEAT_WEEKS: i64 = 12;
+/// Categories the category × week map shows (the best selling).
+pub const HEAT_CATEGORIES_MAX: usize = 10;
+
+/// When the store sells (Asia/Shanghai): orders and takings by weekday (Monday first) and
+/// hour, and takings by category and week.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeatMaps {
+    /// [weekday][hour] = (orders, takings in fen).
+    pub by_hour: [[(i64, i64); 24]; 7],
+    /// The first day (days since 1970-01-01, a Monday) of each week shown, oldest first.
+    pub week_starts: Vec<i64>,
+    /// The best-selling categories: name (zh, en) and takings per week of `week_starts`.
+    pub categories: Vec<(String, String, Vec<i64>)>,
+}
 use std::collections::{BTreeMap, HashMap};
 
 /// Days of orders a basket analysis reads.
@@ -173,6 +190,54 @@ impl App {
     pub async fn job_runs(&self, actor: &Actor, limit: i64) -> Result<Vec<JobRun>, AppError> {
         actor.require(Permission::ViewCatalog)?;
         Ok(self.store.job_runs(actor.org, limit).await?)
+    }
+
+    /// The store's heat maps over the last `HEAT_WEEKS` weeks (owners and managers: they
+    /// show takings).
+    pub async fn heat_maps(&self, actor: &Actor) -> Result<HeatMaps, AppError> {
+        actor.require(Permission::ViewAudit)?;
+        let now = self.now();
+        let since = now - HEAT_WEEKS * 7 * DAY_MS;
+        let mut by_hour = [[(0, 0); 24]; 7];
+        for c in self.store.sales_by_hour(actor.org, since, now + 1).await? {
+            if let (Ok(d), Ok(h)) = (usize::try_from(c.weekday), usize::try_from(c.hour))
+                && d < 7
+                && h < 24
+            {
+                by_hour[d][h] = (c.orders, c.revenue_fen);
+            }
+        }
+        let rows = self.store.sales_by_category_week(actor.org, since, now + 1).await?;
+        // Monday-based weeks since 1970-01-05 (day 4), as the store counts them.
+        let day = |ms: i64| (ms + 8 * 3_600_000).div_euclid(DAY_MS);
+        let (first, last) = ((day(since) - 4).div_euclid(7), (day(now) - 4).div_euclid(7));
+        let week_starts: Vec<i64> = (first..=last).map(|w| 4 + 7 * w).collect();
+        let names = self.store.categories(actor.org).await?;
+        let mut totals: BTreeMap<Option<i64>, Vec<i64>> = BTreeMap::new();
+        for r in rows {
+            if (first..=last).contains(&r.week) {
+                totals.entry(r.category).or_insert_with(|| vec![0; week_starts.len()])[(r.week - first) as usize] +=
+                    r.revenue_fen;
+            }
+        }
+        let mut ranked: Vec<(Option<i64>, Vec<i64>)> = totals.into_iter().collect();
+        ranked.sort_by_key(|(c, v)| (std::cmp::Reverse(v.iter().sum::<i64>()), *c));
+        ranked.truncate(HEAT_CATEGORIES_MAX);
+        let categories = ranked
+            .into_iter()
+            .map(|(c, v)| {
+                let named = c.and_then(|id| names.iter().find(|n| n.id.0 == id));
+                match named {
+                    Some(n) => (n.name_zh.clone(), n.name_en.clone(), v),
+                    None => ("未分类".to_string(), "Uncategorised".to_string(), v),
+                }
+            })
+            .collect();
+        Ok(HeatMaps {
+            by_hour,
+            week_starts,
+            categories,
+        })
     }
 
     /// What staff see bought with a product.

@@ -25,6 +25,31 @@ pub struct BoughtTogether {
     pub lift_milli: i64,
 }
 
+/// Completed orders and their takings in one hour of one weekday (Asia/Shanghai).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HourCell {
+    /// 0 = Monday … 6 = Sunday.
+    pub weekday: i64,
+    /// 0–23.
+    pub hour: i64,
+    pub orders: i64,
+    pub revenue_fen: i64,
+}
+
+/// A category's takings in one week (Monday to Sunday, Asia/Shanghai).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CategoryWeek {
+    /// None for products without a category.
+    pub category: Option<i64>,
+    /// Monday-based weeks since 1970-01-05 (the first Monday after the epoch).
+    pub week: i64,
+    pub revenue_fen: i64,
+}
+
+/// Asia/Shanghai is UTC+8 all year (no daylight saving), so local hours and days are
+/// integer arithmetic on the stored instants, the same on both databases.
+const SHANGHAI_OFFSET_MS: i64 = 8 * 3_600_000;
+
 /// One run of a job.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobRun {
@@ -168,6 +193,58 @@ impl Store {
                 finished_at: opt_i64(r, "finished_at"),
                 status: r.get("status"),
                 detail: r.get("detail"),
+            })
+            .collect())
+    }
+
+    /// Completed orders and takings by weekday and hour, created in [since, until).
+    pub async fn sales_by_hour(&self, org: OrgId, since: i64, until: i64) -> Result<Vec<HourCell>> {
+        let rows = sqlx::query(
+            "SELECT ((created_at + $4) / 86400000 + 3) % 7 AS weekday, ((created_at + $4) / 3600000) % 24 AS hour, \
+             COUNT(*) AS orders, CAST(COALESCE(SUM(total_fen - refunded_fen), 0) AS BIGINT) AS revenue \
+             FROM orders WHERE org_id = $1 AND created_at >= $2 AND created_at < $3 AND status = 'completed' \
+             GROUP BY ((created_at + $4) / 86400000 + 3) % 7, ((created_at + $4) / 3600000) % 24 \
+             ORDER BY weekday, hour",
+        )
+        .bind(org.0)
+        .bind(since)
+        .bind(until)
+        .bind(SHANGHAI_OFFSET_MS)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| HourCell {
+                weekday: r.get("weekday"),
+                hour: r.get("hour"),
+                orders: r.get("orders"),
+                revenue_fen: r.get("revenue"),
+            })
+            .collect())
+    }
+
+    /// Takings (line totals less refunds) by category and week, orders created in
+    /// [since, until).
+    pub async fn sales_by_category_week(&self, org: OrgId, since: i64, until: i64) -> Result<Vec<CategoryWeek>> {
+        let rows = sqlx::query(
+            "SELECT p.category_id, (((o.created_at + $4) / 86400000) - 4) / 7 AS week, \
+             CAST(COALESCE(SUM(l.line_total_fen - l.refunded_fen), 0) AS BIGINT) AS revenue \
+             FROM orders o JOIN order_lines l ON l.order_id = o.id JOIN products p ON p.id = l.product_id \
+             WHERE o.org_id = $1 AND o.created_at >= $2 AND o.created_at < $3 AND o.status = 'completed' \
+             GROUP BY p.category_id, (((o.created_at + $4) / 86400000) - 4) / 7 ORDER BY week, p.category_id",
+        )
+        .bind(org.0)
+        .bind(since)
+        .bind(until)
+        .bind(SHANGHAI_OFFSET_MS)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| CategoryWeek {
+                category: opt_i64(r, "category_id"),
+                week: r.get("week"),
+                revenue_fen: r.get("revenue"),
             })
             .collect())
     }

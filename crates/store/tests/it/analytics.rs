@@ -7,6 +7,7 @@ use linli_store::*;
 
 on_both_backends!(analytics:
     baskets_pairs_and_job_runs_stay_in_their_organisation,
+    sales_are_counted_by_shanghai_hour_weekday_and_category_week,
 );
 
 fn sale_of(o: &Org, products: &[ProductId], at: i64) -> NewSale {
@@ -121,4 +122,54 @@ pub async fn baskets_pairs_and_job_runs_stay_in_their_organisation(s: Store) {
     );
     assert!(s.job_runs(b.org, 10).await.unwrap().is_empty());
     assert!(s.org_ids().await.unwrap().contains(&b.org));
+}
+
+pub async fn sales_are_counted_by_shanghai_hour_weekday_and_category_week(s: Store) {
+    let a = org(&s, "a").await;
+    let b = org(&s, "b").await;
+    let milk = product(&s, &a, "P1", "牛奶").await;
+    let theirs = product(&s, &b, "P1", "酸奶").await;
+    stock(&s, &a, a.floor, milk, "L1", None, 50).await;
+    stock(&s, &b, b.floor, theirs, "L1", None, 50).await;
+    // T0 is Tuesday 2025-11-25 00:00 in Shanghai (16:00 UTC the day before).
+    for at in [T0, T0 + 60_000, T0 + HOUR] {
+        s.record_sale(a.org, &sale_of(&a, &[milk], at)).await.unwrap();
+    }
+    s.record_sale(b.org, &sale_of(&b, &[theirs], T0)).await.unwrap();
+    let cells = s.sales_by_hour(a.org, T0 - HOUR, T0 + 2 * HOUR).await.unwrap();
+    assert_eq!(
+        cells,
+        vec![
+            HourCell {
+                weekday: 1,
+                hour: 0,
+                orders: 2,
+                revenue_fen: 1_000
+            },
+            HourCell {
+                weekday: 1,
+                hour: 1,
+                orders: 1,
+                revenue_fen: 500
+            },
+        ]
+    );
+    assert!(
+        s.sales_by_hour(a.org, T0 + 2 * HOUR, T0 + 3 * HOUR)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let weeks = s.sales_by_category_week(a.org, T0 - HOUR, T0 + 2 * HOUR).await.unwrap();
+    // The week of Monday 2025-11-24, counted in Monday-based weeks since 1970-01-05.
+    let day = (T0 + 8 * HOUR) / 86_400_000;
+    assert_eq!(
+        weeks,
+        vec![CategoryWeek {
+            category: Some(a.dairy.0),
+            week: (day - 4) / 7,
+            revenue_fen: 1_500
+        }]
+    );
+    assert_eq!(s.sales_by_hour(b.org, T0 - HOUR, T0 + 2 * HOUR).await.unwrap().len(), 1);
 }

@@ -10,7 +10,7 @@ use crate::AppState;
 use crate::extract::Auth;
 use crate::resident::ResidentAuth;
 use axum::extract::{Path, State};
-use linli_app::analytics::{JobReport, Suggestion};
+use linli_app::analytics::{HeatMaps as AppHeat, JobReport, Suggestion};
 use linli_domain::ids::ProductId;
 use linli_store::JobRun as StoreRun;
 use serde::{Deserialize, Serialize};
@@ -26,6 +26,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(job_runs))
         .routes(routes!(run_job))
         .routes(routes!(bought_together))
+        .routes(routes!(heat_maps))
         .routes(routes!(shop_bought_together))
 }
 
@@ -173,4 +174,54 @@ async fn shop_bought_together(
         .shop_bought_with(&r, ProductId(id), q.limit.unwrap_or(SUGGESTIONS_DEFAULT))
         .await?;
     Ok(axum::Json(bought_out(v)))
+}
+
+/// When the store sells, over the last 12 weeks (Asia/Shanghai).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HeatMaps {
+    /// orders[weekday][hour], Monday first.
+    pub orders: Vec<Vec<i64>>,
+    /// takings_fen[weekday][hour].
+    pub takings_fen: Vec<Vec<i64>>,
+    /// The Monday of each week of `categories`, YYYY-MM-DD, oldest first.
+    pub weeks: Vec<String>,
+    /// The best-selling categories with their takings per week.
+    pub categories: Vec<CategoryWeeks>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryWeeks {
+    pub name_zh: String,
+    pub name_en: String,
+    pub takings_fen: Vec<i64>,
+}
+
+fn heat_out(h: AppHeat) -> HeatMaps {
+    let day = |d: i64| {
+        jiff::civil::date(1970, 1, 1)
+            .checked_add(jiff::Span::new().days(d))
+            .map_or_else(|_| String::new(), |x| x.to_string())
+    };
+    HeatMaps {
+        orders: h.by_hour.iter().map(|r| r.iter().map(|c| c.0).collect()).collect(),
+        takings_fen: h.by_hour.iter().map(|r| r.iter().map(|c| c.1).collect()).collect(),
+        weeks: h.week_starts.iter().map(|d| day(*d)).collect(),
+        categories: h
+            .categories
+            .into_iter()
+            .map(|(name_zh, name_en, takings_fen)| CategoryWeeks {
+                name_zh,
+                name_en,
+                takings_fen,
+            })
+            .collect(),
+    }
+}
+
+/// Heat maps of the last 12 weeks: orders and takings by weekday and hour, takings by
+/// category and week (view_audit: owners and managers).
+#[utoipa::path(get, path = "/api/v1/analytics/heat-maps", tag = "analytics", security(("bearer" = [])),
+    responses((status = 200, body = HeatMaps), Errors))]
+async fn heat_maps(State(s): State<AppState>, Auth(a): Auth) -> R<JsonOut<HeatMaps>> {
+    Ok(axum::Json(heat_out(s.app.heat_maps(&a.actor).await?)))
 }

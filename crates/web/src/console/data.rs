@@ -4,7 +4,7 @@
 use super::*;
 use axum::body::Bytes;
 use axum::extract::Path;
-use linli_app::analytics::JOBS;
+use linli_app::analytics::{HEAT_WEEKS, HeatMaps, JOBS};
 
 #[derive(Template)]
 #[template(path = "data.html")]
@@ -13,6 +13,10 @@ struct DataPage {
     jobs: Vec<JobView>,
     runs: Vec<RunView>,
     notice: String,
+    /// The two heat maps as SVG, for those who may see takings.
+    hour_map: String,
+    category_map: String,
+    heat_weeks: i64,
 }
 
 #[derive(Debug)]
@@ -72,7 +76,145 @@ pub async fn page(State(st): State<AppState>, s: Session, uri: Uri) -> Html {
             detail: r.detail,
         })
         .collect();
-    ok(&DataPage { c, jobs, runs, notice })
+    // Takings are for owners and managers; others see the jobs only.
+    let (hour_map, category_map) = match st.app.heat_maps(s.actor()).await {
+        Ok(h) => (hour_svg(&c, &h), category_svg(&c, &h)),
+        Err(_) => (String::new(), String::new()),
+    };
+    ok(&DataPage {
+        c,
+        jobs,
+        runs,
+        notice,
+        hour_map,
+        category_map,
+        heat_weeks: HEAT_WEEKS,
+    })
+}
+
+/// A colour from pale to deep blue for `value` out of `max`.
+fn shade(value: i64, max: i64) -> String {
+    if value <= 0 || max <= 0 {
+        return "#f1f4f9".into();
+    }
+    let t = (value as f64 / max as f64).clamp(0.0, 1.0).sqrt();
+    let mix = |a: f64, b: f64| (a + (b - a) * t).round() as u8;
+    format!(
+        "#{:02x}{:02x}{:02x}",
+        mix(219.0, 29.0),
+        mix(234.0, 78.0),
+        mix(254.0, 216.0)
+    )
+}
+
+fn xml(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+const WEEKDAYS_ZH: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
+const WEEKDAYS_EN: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+/// Orders by weekday (rows) and hour (columns); each cell's title gives the figures.
+fn hour_svg(c: &Ctx, h: &HeatMaps) -> String {
+    let (left, top, w, ht) = (40, 18, 22, 20);
+    let max = h.by_hour.iter().flatten().map(|x| x.0).max().unwrap_or(0);
+    if max == 0 {
+        return String::new();
+    }
+    let width = left + 24 * w;
+    let height = top + 7 * ht;
+    let mut out = format!(
+        r#"<svg class="heat" viewBox="0 0 {width} {height}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
+        xml(c.pick("按星期与小时的订单数", "Orders by weekday and hour"))
+    );
+    for hour in (0..24).step_by(3) {
+        out.push_str(&format!(
+            r#"<text x="{}" y="12" class="axis">{hour}</text>"#,
+            left + hour * w + 4
+        ));
+    }
+    for (d, row) in h.by_hour.iter().enumerate() {
+        let name = c.pick(WEEKDAYS_ZH[d], WEEKDAYS_EN[d]);
+        let y = top + d * ht;
+        out.push_str(&format!(r#"<text x="0" y="{}" class="axis">{name}</text>"#, y + 14));
+        for (hour, (orders, fen)) in row.iter().enumerate() {
+            let title = format!(
+                "{name} {hour:02}:00–{:02}:00 · {orders} {} · {}",
+                hour + 1,
+                c.pick("单", "orders"),
+                money(*fen)
+            );
+            out.push_str(&format!(
+                r#"<rect x="{}" y="{y}" width="{}" height="{}" fill="{}" data-orders="{orders}"><title>{}</title></rect>"#,
+                left + hour * w,
+                w - 2,
+                ht - 2,
+                shade(*orders, max),
+                xml(&title)
+            ));
+        }
+    }
+    out.push_str("</svg>");
+    out
+}
+
+/// Takings by category (rows) and week (columns).
+fn category_svg(c: &Ctx, h: &HeatMaps) -> String {
+    if h.categories.is_empty() {
+        return String::new();
+    }
+    let (left, top, w, ht) = (96, 18, 38, 20);
+    let max = h.categories.iter().flat_map(|x| x.2.iter()).copied().max().unwrap_or(0);
+    let width = left + h.week_starts.len() * w;
+    let height = top + h.categories.len() * ht;
+    let mut out = format!(
+        r#"<svg class="heat" viewBox="0 0 {width} {height}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
+        xml(c.pick("按品类与周的销售额", "Takings by category and week"))
+    );
+    let label = |day: i64| {
+        jiff::civil::date(1970, 1, 1)
+            .checked_add(jiff::Span::new().days(day))
+            .map_or_else(|_| String::new(), |d| format!("{}/{}", d.month(), d.day()))
+    };
+    for (k, day) in h.week_starts.iter().enumerate() {
+        if k % 2 == 0 {
+            out.push_str(&format!(
+                r#"<text x="{}" y="12" class="axis">{}</text>"#,
+                left + k * w + 2,
+                label(*day)
+            ));
+        }
+    }
+    for (row, (zh, en, weeks)) in h.categories.iter().enumerate() {
+        let name = if c.lang == Lang::En && !en.is_empty() { en } else { zh };
+        let y = top + row * ht;
+        out.push_str(&format!(
+            r#"<text x="0" y="{}" class="axis">{}</text>"#,
+            y + 14,
+            xml(name)
+        ));
+        for (k, fen) in weeks.iter().enumerate() {
+            let title = format!(
+                "{name} · {} {} · {}",
+                c.pick("周起", "week of"),
+                label(h.week_starts[k]),
+                money(*fen)
+            );
+            out.push_str(&format!(
+                r#"<rect x="{}" y="{y}" width="{}" height="{}" fill="{}"><title>{}</title></rect>"#,
+                left + k * w,
+                w - 2,
+                ht - 2,
+                shade(*fen, max),
+                xml(&title)
+            ));
+        }
+    }
+    out.push_str("</svg>");
+    out
 }
 
 pub async fn run(State(st): State<AppState>, s: Session, Path(job): Path<String>, body: Bytes) -> Html {

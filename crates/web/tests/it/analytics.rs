@@ -58,6 +58,40 @@ async fn bought_together_comes_from_completed_sales_and_stays_in_the_organisatio
     }
     sell(&[milk, eggs]).await;
 
+    // When the store sells: 8 orders, all at NOW, in one cell; one category row.
+    let (status, heat) = t.call("GET", "/api/v1/analytics/heat-maps", Some(&owner), None).await;
+    assert_eq!(status, StatusCode::OK, "{heat}");
+    let cells: Vec<i64> = heat["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r.as_array().unwrap().iter().map(|v| v.as_i64().unwrap()))
+        .collect();
+    assert_eq!(
+        (
+            cells.len(),
+            cells.iter().sum::<i64>(),
+            cells.iter().filter(|c| **c > 0).count()
+        ),
+        (168, 8, 1)
+    );
+    assert_eq!(heat["categories"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        heat["categories"][0]["takings_fen"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_i64().unwrap())
+            .sum::<i64>(),
+        4 * 1300 + 3 * 1200 + 1700
+    );
+    assert_eq!(
+        t.call("GET", "/api/v1/analytics/heat-maps", Some(&cashier), None)
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+
     // A cashier may not run jobs; an unknown job is named.
     let run = "/api/v1/analytics/jobs/bought_together/run";
     assert_eq!(t.call("POST", run, Some(&cashier), None).await.0, StatusCode::FORBIDDEN);
