@@ -21,6 +21,8 @@ pub const BASKETS_MAX: usize = 10_000_000;
 pub const ITEMS_MAX: usize = 1_000_000;
 /// Characters an item's name may have.
 pub const ITEM_CHARS_MAX: usize = 200;
+/// Distinct items one basket may hold (the tree's depth and memory grow with it).
+pub const BASKET_ITEMS_MAX: usize = 1_000;
 /// Frequent itemsets a run may produce before it stops and asks for a higher support.
 pub const ITEMSETS_MAX: usize = 5_000_000;
 
@@ -87,6 +89,13 @@ impl Baskets {
             }
             basket.sort_unstable();
             basket.dedup();
+            if basket.len() > BASKET_ITEMS_MAX {
+                return Err(InputError::at(
+                    n,
+                    1,
+                    format!("a basket with more than {BASKET_ITEMS_MAX} distinct items"),
+                ));
+            }
             baskets.push(basket);
         }
         if baskets.is_empty() {

@@ -48,9 +48,11 @@ impl Purchases {
         let mut ids: HashMap<String, u32> = HashMap::new();
         let mut customers = Vec::new();
         let mut rows = Vec::new();
+        let mut header = false;
         for line in lines(bytes) {
             let (n, text) = line?;
             if n == 1 && text.trim().eq_ignore_ascii_case("customer_id,date,amount") {
+                header = true;
                 continue;
             }
             if text.trim().is_empty() {
@@ -98,7 +100,12 @@ impl Purchases {
             rows.push(Purchase { customer, day, amount });
         }
         if rows.is_empty() {
-            return Err(InputError::at(1, 1, "no purchases: the file is empty"));
+            let what = if header {
+                "no purchases under the header"
+            } else {
+                "no purchases: the file is empty"
+            };
+            return Err(InputError::at(1, 1, what));
         }
         Ok(Purchases { customers, rows })
     }

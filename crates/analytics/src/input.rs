@@ -31,6 +31,8 @@ impl fmt::Display for InputError {
 /// (`\n` or `\r\n`). A final line ending does not start another line. A line that is not
 /// UTF-8 is an error naming the column of the first bad byte.
 pub fn lines(bytes: &[u8]) -> impl Iterator<Item = Result<(usize, &str), InputError>> {
+    // Excel's "CSV UTF-8" starts the file with a byte-order mark.
+    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
     let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
     let empty = bytes.is_empty();
     body.split(|b| *b == b'\n')
@@ -176,6 +178,14 @@ mod tests {
         assert_eq!(
             cells("", 4, 2),
             Err(InputError::at(4, 1, "1 cells where 2 were expected"))
+        );
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_first_line() {
+        assert_eq!(
+            check("\u{feff}series_id,date\n".as_bytes()),
+            vec![Ok((1, "series_id,date".into()))]
         );
     }
 

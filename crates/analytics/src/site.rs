@@ -8,6 +8,9 @@
 //!
 //! `P_ij = U_ij / Σ_k U_ik`, and a store captures `C_j = Σ_i D_i P_ij`.
 //!
+//! Captured demand is in the demand file's units; with observed sales it is turned into
+//! sales by the stores' sales per unit of captured demand (one factor for all).
+//!
 //! A candidate site is added to the existing stores (each candidate on its own), so its
 //! captured demand is what it would draw from them; its predicted sales per m² are
 //! `C_j / A_j`. Assumptions: every neighbourhood spends all of `D_i` at the stores
@@ -15,14 +18,15 @@
 //! stores compete with the candidate.
 //!
 //! **Fitting α and β.** When the stores' observed sales are given, α and β are those
-//! that minimise the squared difference of log predicted and log observed sales over
-//! the stores (Nelder–Mead on log α, log β from α = 1, β = 2, the textbook values).
+//! that minimise the squared difference of the log predicted and log observed *shares*
+//! of the stores' total (the total is fixed by the demand, and the units may differ),
+//! by Nelder–Mead on log α, log β from α = 1, β = 2, the textbook values.
 //! Without sales the textbook values are used.
 //!
 //! **Regression.** When the stores come with population density, income and the number
 //! of competitors nearby, sales per m² is regressed on them (ordinary least squares with
 //! an intercept), and each candidate gets the regression's prediction too; candidates
-//! are ranked by the mean of the two predictions (by Huff's alone without a regression).
+//! are ranked by the mean of their two ranks (by Huff's alone without a regression).
 
 use crate::input::{InputError, cells, lines};
 use crate::optimize::nelder_mead;
@@ -139,12 +143,27 @@ pub fn parse_sites(bytes: &[u8]) -> Result<Vec<Site>, InputError> {
                 }
                 _ => None,
             };
+            // All three features or none.
             let features = match (c[5], c[6], c[7]) {
-                (Some(a), Some(b), Some(d)) if !a.0.trim().is_empty() => Some([
-                    number(a.0, n, a.1, "density")?,
-                    number(b.0, n, b.1, "income")?,
-                    number(d.0, n, d.1, "competitors")?,
-                ]),
+                (Some(a), Some(b), Some(d)) => match [a, b, d].iter().filter(|x| !x.0.trim().is_empty()).count() {
+                    0 => None,
+                    3 => Some([
+                        number(a.0, n, a.1, "density")?,
+                        number(b.0, n, b.1, "income")?,
+                        number(d.0, n, d.1, "competitors")?,
+                    ]),
+                    _ => {
+                        let empty = [a, b, d]
+                            .into_iter()
+                            .find(|x| x.0.trim().is_empty())
+                            .expect("one is empty");
+                        return Err(InputError::at(
+                            n,
+                            empty.1,
+                            "give density, income and competitors together, or none",
+                        ));
+                    }
+                },
                 _ => None,
             };
             Ok(Site {
@@ -215,8 +234,11 @@ pub struct Huff {
     pub beta: f64,
     /// Whether α and β were fitted to observed sales.
     pub fitted: bool,
-    /// Root mean square of log(predicted / observed) over the stores with sales.
+    /// Root mean square of log(predicted share / observed share) over the stores.
     pub rmse_log: Option<f64>,
+    /// Observed sales per unit of captured demand (all stores together): turns captured
+    /// demand into predicted sales. 1 without sales.
+    pub sales_per_demand: f64,
 }
 
 /// Fits α and β to the stores' observed sales (all stores must have them), else the
@@ -229,24 +251,37 @@ pub fn fit_huff(stores: &[Site], zones: &[Zone]) -> Huff {
             beta: BETA_DEFAULT,
             fitted: false,
             rmse_log: None,
+            sales_per_demand: 1.0,
         };
     };
-    let log_obs: Vec<f64> = observed.iter().map(|v| v.ln()).collect();
+    // Shares, not amounts: the stores always capture all of the zones' demand between
+    // them, whatever α and β, so only how it is split can be fitted, and sales and demand
+    // may be in different units (a month's sales against a year's spending).
+    let total_obs: f64 = observed.iter().sum();
+    let log_obs: Vec<f64> = observed.iter().map(|v| (v / total_obs).ln()).collect();
     let loss = |alpha: f64, beta: f64| {
-        captured(stores, zones, alpha, beta)
-            .iter()
+        let c = captured(stores, zones, alpha, beta);
+        let total: f64 = c.iter().sum();
+        c.iter()
             .zip(&log_obs)
-            .map(|(c, o)| (c.max(1e-12).ln() - o).powi(2))
+            .map(|(c, o)| ((c / total).max(1e-12).ln() - o).powi(2))
             .sum::<f64>()
             / log_obs.len() as f64
     };
     let mut f = |p: &[f64]| loss(p[0].exp(), p[1].exp());
     let m = nelder_mead(&mut f, &[ALPHA_DEFAULT.ln(), BETA_DEFAULT.ln()], 0.5, 1e-10);
+    let (alpha, beta) = (m.x[0].exp(), m.x[1].exp());
+    let captured_total: f64 = captured(stores, zones, alpha, beta).iter().sum();
     Huff {
-        alpha: m.x[0].exp(),
-        beta: m.x[1].exp(),
+        alpha,
+        beta,
         fitted: true,
         rmse_log: Some(m.value.sqrt()),
+        sales_per_demand: if captured_total > 0.0 {
+            total_obs / captured_total
+        } else {
+            1.0
+        },
     }
 }
 
@@ -349,7 +384,7 @@ pub fn evaluate(stores: &[Site], zones: &[Zone], candidates: &[Site]) -> (Huff, 
             Prediction {
                 id: c.id.clone(),
                 captured_demand,
-                huff_sales_per_m2: captured_demand / c.area_m2,
+                huff_sales_per_m2: captured_demand * huff.sales_per_demand / c.area_m2,
                 regression_sales_per_m2: regression
                     .as_ref()
                     .zip(c.features)
@@ -358,20 +393,39 @@ pub fn evaluate(stores: &[Site], zones: &[Zone], candidates: &[Site]) -> (Huff, 
             }
         })
         .collect();
-    let score = |p: &Prediction| match p.regression_sales_per_m2 {
-        Some(r) => (p.huff_sales_per_m2 + r) / 2.0,
-        None => p.huff_sales_per_m2,
+    rank_predictions(&mut predictions, regression.is_some());
+    (huff, regression, predictions)
+}
+
+/// Ranks candidates (1 = best) by the mean of their Huff rank and regression rank, so
+/// that the two models' units never mix; by Huff's alone without a regression. Ties go
+/// to the candidate listed first.
+fn rank_predictions(predictions: &mut [Prediction], with_regression: bool) {
+    let rank_by = |value: &dyn Fn(&Prediction) -> f64| -> Vec<f64> {
+        let mut idx: Vec<usize> = (0..predictions.len()).collect();
+        idx.sort_by(|&a, &b| {
+            value(&predictions[b])
+                .total_cmp(&value(&predictions[a]))
+                .then(a.cmp(&b))
+        });
+        let mut rank = vec![0.0; predictions.len()];
+        for (r, i) in idx.into_iter().enumerate() {
+            rank[i] = r as f64;
+        }
+        rank
     };
+    let mut score = rank_by(&|p| p.huff_sales_per_m2);
+    if with_regression && predictions.iter().all(|p| p.regression_sales_per_m2.is_some()) {
+        let by_regression = rank_by(&|p| p.regression_sales_per_m2.unwrap_or(f64::NEG_INFINITY));
+        for (s, r) in score.iter_mut().zip(by_regression) {
+            *s = (*s + r) / 2.0;
+        }
+    }
     let mut order: Vec<usize> = (0..predictions.len()).collect();
-    order.sort_by(|&a, &b| {
-        score(&predictions[b])
-            .total_cmp(&score(&predictions[a]))
-            .then(a.cmp(&b))
-    });
+    order.sort_by(|&a, &b| score[a].total_cmp(&score[b]).then(a.cmp(&b)));
     for (rank, i) in order.into_iter().enumerate() {
         predictions[i].rank = rank + 1;
     }
-    (huff, regression, predictions)
 }
 
 #[cfg(test)]
@@ -432,8 +486,9 @@ mod tests {
         .map(|(k, (a, b, area))| site(&format!("s{k}"), 31.0 + a, 121.0 + b, *area))
         .collect();
         let truth = captured(&stores, &zones, 0.8, 1.6);
+        // A month's sales against a year's spending: another unit, the same split.
         for (s, t) in stores.iter_mut().zip(truth) {
-            s.sales = Some(t);
+            s.sales = Some(t / 12.0);
         }
         let huff = fit_huff(&stores, &zones);
         assert!(huff.fitted);
@@ -478,8 +533,27 @@ mod tests {
             },
         ];
         let (_, _, p) = evaluate(&stores, &zones, &candidates);
-        assert_eq!((p[0].rank, p[1].rank), (2, 1));
         assert!((p[1].regression_sales_per_m2.unwrap() - 23.3).abs() < 1e-9);
+    }
+
+    #[test]
+    fn candidates_rank_by_the_mean_of_their_two_ranks() {
+        let p = |id: &str, huff: f64, reg: f64| Prediction {
+            id: id.into(),
+            captured_demand: 0.0,
+            huff_sales_per_m2: huff,
+            regression_sales_per_m2: Some(reg),
+            rank: 0,
+        };
+        // Sales per m2 in different units: only the order within each model counts.
+        let mut v = vec![p("b", 20.0, 5.0), p("a", 30.0, 3_000.0), p("c", 10.0, 2_000.0)];
+        rank_predictions(&mut v, true);
+        assert_eq!(
+            v.iter().map(|x| (x.id.as_str(), x.rank)).collect::<Vec<_>>(),
+            vec![("b", 2), ("a", 1), ("c", 3)]
+        );
+        rank_predictions(&mut v, false);
+        assert_eq!(v.iter().map(|x| x.rank).collect::<Vec<_>>(), vec![2, 1, 3]);
     }
 
     #[test]
@@ -491,6 +565,14 @@ mod tests {
         assert_eq!(
             parse_sites(b"id,lat,lon\na,1,2\n"),
             Err(InputError::at(1, 1, "the header has no area_m2 column"))
+        );
+        assert_eq!(
+            parse_sites(b"id,lat,lon,area_m2,density,income,competitors\na,31.2,121.4,80,900,,2\n"),
+            Err(InputError::at(
+                2,
+                21,
+                "give density, income and competitors together, or none"
+            ))
         );
         assert_eq!(
             parse_zones(b"id,lat,lon,demand\nz,95,121,3\n"),

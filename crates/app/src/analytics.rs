@@ -6,8 +6,8 @@
 //! `BASKET_WINDOW_DAYS` days as baskets, pairs of products held together by at least
 //! `PAIR_BASKETS_MIN` baskets (FP-growth, itemsets of two), kept when the second is
 //! likelier than chance with the first (lift above 1) and bought with it in at least
-//! `CONFIDENCE_MIN` of its baskets; the `BOUGHT_TOGETHER_PER_PRODUCT_MAX` likeliest per
-//! product. Shown with a product to staff and residents.
+//! `CONFIDENCE_MIN` of its baskets; per product the `BOUGHT_TOGETHER_PER_PRODUCT_MAX`
+//! with the highest lift. Shown with a product to staff and residents.
 
 use crate::{Actor, App, AppError};
 use linli_analytics::basket::{self, Baskets};
@@ -146,7 +146,13 @@ impl App {
                 .store
                 .order_baskets(org, started - BASKET_WINDOW_DAYS * DAY_MS)
                 .await?;
-            let pairs = pairs_of(&baskets);
+            // Up to half a million baskets: mined off the async workers.
+            let (baskets, pairs) = tokio::task::spawn_blocking(move || {
+                let pairs = pairs_of(&baskets);
+                (baskets, pairs)
+            })
+            .await
+            .map_err(|e| AppError::Internal(format!("the basket analysis stopped: {e}")))?;
             let written = self.store.replace_bought_together(org, &pairs, self.now()).await?;
             Ok::<_, AppError>((baskets.len(), written))
         }
@@ -197,7 +203,11 @@ impl App {
     pub async fn heat_maps(&self, actor: &Actor) -> Result<HeatMaps, AppError> {
         actor.require(Permission::ViewAudit)?;
         let now = self.now();
-        let since = now - HEAT_WEEKS * 7 * DAY_MS;
+        // From the Monday `HEAT_WEEKS - 1` weeks before this week's, 00:00 Shanghai, so
+        // every week but the current one is whole.
+        let local_day = (now + 8 * 3_600_000).div_euclid(DAY_MS);
+        let this_monday = 4 + 7 * (local_day - 4).div_euclid(7);
+        let since = (this_monday - 7 * (HEAT_WEEKS - 1)) * DAY_MS - 8 * 3_600_000;
         let mut by_hour = [[(0, 0); 24]; 7];
         for c in self.store.sales_by_hour(actor.org, since, now + 1).await? {
             if let (Ok(d), Ok(h)) = (usize::try_from(c.weekday), usize::try_from(c.hour))

@@ -49,7 +49,7 @@ pub enum Analytics {
         /// Steps to forecast.
         #[arg(long, default_value_t = 12)]
         horizon: usize,
-        /// auto, naive, seasonal-naive, ses, croston, sba, tsb, adida or imapa.
+        /// auto, naive, seasonal-naive, ses, croston, sba, tsb, adida, imapa or ets.
         #[arg(long, default_value = "auto")]
         model: String,
         #[arg(long, default_value_t = 12)]
@@ -95,6 +95,26 @@ pub enum Analytics {
 /// Weeks ahead the per-customer predictions look.
 const CLV_WEEKS: f64 = 52.0;
 
+/// Like `println!`, but a reader that went away (`| head`) ends the program quietly
+/// instead of a panic.
+macro_rules! out {
+    ($($t:tt)*) => {
+        emit(&format!($($t)*))
+    };
+}
+
+fn emit(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = writeln!(stdout, "{text}").and_then(|()| stdout.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: could not write the result: {e}");
+        std::process::exit(1);
+    }
+}
+
 /// Exit code for input or arguments the engine cannot use.
 const BAD_INPUT: i32 = 2;
 
@@ -135,7 +155,7 @@ pub fn run(what: Analytics) -> anyhow::Result<()> {
                     "lift": r.lift,
                 })).collect::<Vec<_>>(),
             });
-            println!("{out}");
+            out!("{out}");
             Ok(())
         }
         Analytics::Clv {
@@ -182,7 +202,7 @@ fn site(stores_path: &Path, demand_path: &Path, candidates_path: &Path) -> anyho
     let (huff, regression, predictions) = site::evaluate(&stores, &zones, &candidates);
     let mut ranked: Vec<_> = predictions.iter().collect();
     ranked.sort_by_key(|p| p.rank);
-    println!(
+    out!(
         "{}",
         json!({
             "stores": stores.len(),
@@ -261,7 +281,7 @@ fn segment(input: &Path, clusters: usize, output: Option<&Path>) -> anyhow::Resu
         }
         w.flush()?;
     }
-    println!(
+    out!(
         "{}",
         json!({"customers": customers.len(), "clusters": clusters, "segments": segments, "seconds": seconds})
     );
@@ -297,7 +317,7 @@ fn forecast(
         let e = forecast::evaluate(&series, choice, holdout, season, &mut |d, t| bar.at(d, t))
             .unwrap_or_else(|e| refuse(&e));
         bar.finish();
-        println!(
+        out!(
             "{}",
             json!({
                 "series": e.series,
@@ -323,18 +343,24 @@ fn forecast(
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
-    writeln!(w, "series_id,step,forecast,lo80,hi80")?;
-    for f in &forecasts {
-        for s in &f.steps {
-            writeln!(
-                w,
-                "{},{},{:.6},{:.6},{:.6}",
-                f.series, s.step, s.forecast, s.lo80, s.hi80
-            )?;
+    let mut written = || -> std::io::Result<()> {
+        writeln!(w, "series_id,step,forecast,lo80,hi80")?;
+        for f in &forecasts {
+            for s in &f.steps {
+                writeln!(
+                    w,
+                    "{},{},{:.6},{:.6},{:.6}",
+                    f.series, s.step, s.forecast, s.lo80, s.hi80
+                )?;
+            }
         }
+        w.flush()
+    };
+    match written() {
+        // A reader that went away (`| head`) is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
     }
-    w.flush()?;
-    Ok(())
 }
 
 fn clv(input: &Path, calibration_end: &str, output: Option<&Path>) -> anyhow::Result<()> {
@@ -365,7 +391,7 @@ fn clv(input: &Path, calibration_end: &str, output: Option<&Path>) -> anyhow::Re
         }
         w.flush()?;
     }
-    println!(
+    out!(
         "{}",
         json!({
             "customers": summaries.len(),

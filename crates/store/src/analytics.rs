@@ -99,6 +99,13 @@ impl Store {
     /// product of another organisation are not written.
     pub async fn replace_bought_together(&self, org: OrgId, pairs: &[BoughtTogether], at: i64) -> Result<usize> {
         let mut tx = self.begin().await?;
+        // Two runs at once (the nightly one and "run now") take turns: on PostgreSQL the
+        // second would otherwise delete what it saw, miss the first's new rows and
+        // collide with them. SQLite's BEGIN IMMEDIATE already takes turns.
+        sqlx::query("UPDATE orgs SET name = name WHERE id = $1")
+            .bind(org.0)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("DELETE FROM bought_together WHERE org_id = $1")
             .bind(org.0)
             .execute(&mut *tx)

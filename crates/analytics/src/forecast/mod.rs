@@ -11,7 +11,9 @@
 //! Rows after a series' last value, with the value empty, carry the regressors of the
 //! periods to forecast. With regressors a series is forecast in two stages: least
 //! squares of the value on the regressors (and a constant), then the chosen model on
-//! what the regressors leave; the forecast adds the two back. A series shorter than
+//! what the regressors leave (simple exponential smoothing in place of `auto` and the
+//! intermittent-demand models, which read only values above zero as demand); the
+//! forecast adds the two back. A series shorter than
 //! `REGRESSION_MIN_PER_COEFFICIENT` values per coefficient, or without a future row for
 //! every step asked, is forecast without its regressors.
 
@@ -66,7 +68,7 @@ pub fn add_day_regressors(
     effects: &dyn Fn(i32) -> Vec<f64>,
 ) -> Result<(), CalendarError> {
     for s in series.iter_mut() {
-        if s.dates.is_empty() {
+        if s.dates.is_empty() && s.future_dates.is_empty() {
             return Err(CalendarError::NoDates(s.id.clone()));
         }
         if let Some(w) = s.dates.windows(2).find(|w| w[1] - w[0] != 1) {
@@ -75,17 +77,15 @@ pub fn add_day_regressors(
         let last = *s.future_dates.last().or(s.dates.last()).expect("dates are not empty");
         let missing = horizon.saturating_sub(s.future_dates.len());
         let had_regressors = !s.regressors.is_empty();
+        // Without known values for the file's own regressors the added rows cannot carry
+        // them: such a series keeps fewer future rows than steps and goes without.
         for k in 1..=missing as i32 {
             s.future_dates.push(last + k);
-            if had_regressors {
-                // Without known values for the file's own regressors these rows cannot be
-                // forecast with them: the stage will see too few future rows and skip them.
-                continue;
-            }
-            s.future.push(Vec::new());
         }
         if !had_regressors {
+            // The file's own future rows (values empty) carried no regressors either.
             s.regressors = vec![Vec::new(); s.dates.len()];
+            s.future = vec![Vec::new(); s.future_dates.len()];
         }
         for (row, day) in s.regressors.iter_mut().zip(&s.dates) {
             row.extend(effects(*day));
@@ -107,6 +107,16 @@ impl Series {
     /// Every period present.
     pub fn is_complete(&self) -> bool {
         self.values.iter().all(Option::is_some)
+    }
+}
+
+/// The model for what the regressors leave, which is centred on zero: the
+/// intermittent-demand models count only values above zero as demand, so they and
+/// `auto` give way to simple exponential smoothing there; the others are kept.
+fn residual_model(choice: Choice) -> Model {
+    match choice {
+        Choice::One(m @ (Model::Naive | Model::SeasonalNaive | Model::Ses | Model::Ets)) => m,
+        _ => Model::Ses,
     }
 }
 
@@ -211,7 +221,9 @@ pub fn parse_long(bytes: &[u8]) -> Result<Vec<Series>, InputError> {
                 let (fa, fb) = (crate::input::format_date(a), crate::input::format_date(b));
                 let (ya, ma): (i32, i32) = (fa[..4].parse().expect("digits"), fa[5..7].parse().expect("digits"));
                 let (yb, mb): (i32, i32) = (fb[..4].parse().expect("digits"), fb[5..7].parse().expect("digits"));
-                (yb * 12 + mb) - (ya * 12 + ma) == 1 && fa[8..] == fb[8..]
+                // The last day of both months counts too (31 Jan, 28 Feb, 31 Mar).
+                let month_end = |d: i32| crate::input::format_date(d + 1)[8..] == *"01";
+                (yb * 12 + mb) - (ya * 12 + ma) == 1 && (fa[8..] == fb[8..] || (month_end(a) && month_end(b)))
             };
             let first_step = step(list[0].0, list[1].0);
             let is_monthly = monthly(list[0].0, list[1].0);
@@ -313,11 +325,11 @@ pub fn parse_wide(bytes: &[u8]) -> Result<Vec<Series>, InputError> {
             return Err(InputError::at(n, 1, "empty line"));
         }
         let cells: Vec<&str> = text.split(',').collect();
-        if n == 1
-            && cells[1..]
-                .iter()
-                .any(|c| !c.trim().is_empty() && c.trim().parse::<f64>().is_err())
-        {
+        let period_cell = |c: &str| {
+            let c = c.trim();
+            c.is_empty() || c.eq_ignore_ascii_case("na") || c.parse::<f64>().is_ok()
+        };
+        if n == 1 && !cells[1..].iter().all(|c| period_cell(c)) {
             width = Some(cells.len());
             continue;
         }
@@ -529,6 +541,8 @@ fn bounded_steps(y: &[f64], points: Vec<(f64, f64)>) -> Vec<Step> {
 pub enum ForecastError {
     #[error("horizon must be from 1 to {HORIZON_MAX}")]
     Horizon,
+    #[error("holdout must be from 1 to {HORIZON_MAX}")]
+    HoldoutRange,
     #[error("season length must be at least 1")]
     Season,
     #[error("holdout {holdout} leaves no history: the longest complete series has {periods} periods")]
@@ -553,7 +567,7 @@ pub fn forecast_all(
                 .flatten();
             let steps = match stage {
                 Some((residual, part)) => {
-                    let model = choice.pick(&residual, horizon, season);
+                    let model = residual_model(choice);
                     let raw = raw_steps(&residual, model, horizon, season);
                     let steps = raw.into_iter().zip(part).map(|((f, half), r)| (f + r, half)).collect();
                     (model, bounded_steps(&y, steps))
@@ -637,6 +651,9 @@ pub fn evaluate(
     season: usize,
     progress: Progress<'_>,
 ) -> Result<Evaluation, ForecastError> {
+    if holdout == 0 || holdout > HORIZON_MAX {
+        return Err(ForecastError::HoldoutRange);
+    }
     check(holdout, season)?;
     let complete: Vec<&Series> = series.iter().filter(|s| s.is_complete()).collect();
     if complete.is_empty() {
@@ -665,7 +682,7 @@ pub fn evaluate(
             .flatten();
         let (model, f) = match stage {
             Some((residual, part)) => {
-                let model = choice.pick(&residual, holdout, season);
+                let model = residual_model(choice);
                 let f = model
                     .forecast(&residual, holdout, season)
                     .into_iter()
@@ -770,7 +787,12 @@ mod tests {
         );
         assert_eq!(check("series_id,date,value\na,2026-06-01,1\na,2026-06-01,2\n").line, 3);
         // Monthly steps are regular though months differ in length.
-        assert!(parse(b"series_id,date,value\na,2026-01-31,1\na,2026-02-28,2\n").is_ok());
+        assert!(
+            parse(b"series_id,date,value\na,2026-01-31,1\na,2026-02-28,2\na,2026-03-31,3\na,2026-04-30,4\n").is_ok()
+        );
+        assert!(parse(b"series_id,date,value\na,2026-01-15,1\na,2026-02-15,2\na,2026-03-20,3\n").is_err());
+        // A wide first row with NA is data, not a header.
+        assert_eq!(parse(b"a,1,NA,3\nb,4,5,6\n").unwrap().len(), 2);
         assert!(parse(b"series_id,date,value\na,2026-01-15,1\na,2026-02-15,2\na,2026-03-15,3\n").is_ok());
     }
 
@@ -843,6 +865,11 @@ mod tests {
         );
         assert_eq!(s[0].future_dates, vec![d0 + 2, d0 + 3]);
         assert_eq!(s[0].future.len(), 2);
+        // A file's own future row without regressor columns: it gets the calendar too,
+        // in date order with the added one.
+        let mut s = parse(b"series_id,date,value\na,2026-06-01,1\na,2026-06-02,2\na,2026-06-03,\n").unwrap();
+        add_day_regressors(&mut s, 2, &|d| vec![f64::from(d)]).unwrap();
+        assert_eq!(s[0].future, vec![vec![f64::from(d0 + 2)], vec![f64::from(d0 + 3)]]);
         let mut weekly = parse(b"series_id,date,value\na,2026-06-01,1\na,2026-06-08,2\n").unwrap();
         assert_eq!(
             add_day_regressors(&mut weekly, 2, &|_| vec![0.0]),

@@ -160,20 +160,44 @@ async fn bought_together(
     Ok(axum::Json(bought_out(v)))
 }
 
+/// A product the shop suggests with another (no sales figures: those are the store's).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShopBoughtWith {
+    pub product_id: i64,
+    pub name_zh: String,
+    pub name_en: String,
+    pub price_fen: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShopBoughtWithList {
+    pub items: Vec<ShopBoughtWith>,
+}
+
 /// What the shop shows under a product: products often bought with it that the shop sells.
 #[utoipa::path(get, path = "/api/v1/resident/products/{id}/bought-together", tag = "shop", security(("bearer" = [])),
-    params(("id" = i64, Path), SuggestionQuery), responses((status = 200, body = BoughtWithList), Errors))]
+    params(("id" = i64, Path), SuggestionQuery), responses((status = 200, body = ShopBoughtWithList), Errors))]
 async fn shop_bought_together(
     State(s): State<AppState>,
     ResidentAuth(r): ResidentAuth,
     Path(id): Path<i64>,
     super::Query(q): super::Query<SuggestionQuery>,
-) -> R<JsonOut<BoughtWithList>> {
+) -> R<JsonOut<ShopBoughtWithList>> {
     let v = s
         .app
         .shop_bought_with(&r, ProductId(id), q.limit.unwrap_or(SUGGESTIONS_DEFAULT))
         .await?;
-    Ok(axum::Json(bought_out(v)))
+    Ok(axum::Json(ShopBoughtWithList {
+        items: v
+            .into_iter()
+            .map(|s| ShopBoughtWith {
+                product_id: s.product.0,
+                name_zh: s.name_zh,
+                name_en: s.name_en,
+                price_fen: s.price_fen,
+            })
+            .collect(),
+    }))
 }
 
 /// When the store sells, over the last 12 weeks (Asia/Shanghai).
