@@ -504,6 +504,23 @@ mod tests {
     }
 
     #[test]
+    fn a_basket_of_too_many_items_is_named() {
+        let wide: String = (0..=BASKET_ITEMS_MAX)
+            .map(|i| format!("i{i}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let text = format!("a,b\n{wide}\n");
+        assert_eq!(
+            Baskets::parse(text.as_bytes()),
+            Err(InputError::at(
+                2,
+                1,
+                format!("a basket with more than {BASKET_ITEMS_MAX} distinct items")
+            ))
+        );
+    }
+
+    #[test]
     fn bad_thresholds_are_refused() {
         let b = baskets("a\n");
         for s in [0.0, -0.1, 1.5, f64::NAN] {
