@@ -417,8 +417,12 @@ describe('the staff console in a browser', { concurrency: false }, () => {
       await card.locator('button[type="submit"]').click();
       await page.waitForURL(/\/data\?done=bought_together$/);
       assert.match(await textOf(page.locator('.notice')), /常一起买 · 已运行/);
-      const first = page.locator('table.data tbody tr').first();
+      const first = page.locator('#runs tbody tr').first();
       assert.match(await textOf(first), /常一起买.*完成.*baskets/);
+      // The demo's members in segments, and the returning ones likeliest to lapse.
+      const segments = page.locator('section.card', { hasText: '会员客群' }).locator('.badge');
+      assert.ok((await segments.count()) > 0, 'member segments with their sizes');
+      assert.ok((await page.locator('#lapsing tbody tr').count()) > 0, 'a likely-to-lapse list');
       await mkdir(SCREENSHOTS, { recursive: true });
       await page.screenshot({ path: join(SCREENSHOTS, 'data-centre.png'), fullPage: true });
       watch.check();

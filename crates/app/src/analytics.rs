@@ -13,7 +13,7 @@ use crate::{Actor, App, AppError};
 use linli_analytics::basket::{self, Baskets};
 use linli_domain::auth::Permission;
 use linli_domain::ids::{OrgId, ProductId};
-use linli_store::{BOUGHT_TOGETHER_PER_PRODUCT_MAX, BoughtTogether, JobRun};
+use linli_store::{BOUGHT_TOGETHER_PER_PRODUCT_MAX, BoughtTogether, JobRun, MemberInsight, MemberInsightRow};
 
 /// Weeks the heat maps look back.
 pub const HEAT_WEEKS: i64 = 12;
@@ -41,8 +41,14 @@ pub const PAIR_BASKETS_MIN: u64 = 3;
 pub const CONFIDENCE_MIN: f64 = 0.05;
 /// The job's name in the run record.
 pub const JOB_BOUGHT_TOGETHER: &str = "bought_together";
-/// Jobs a manager can run on demand.
-pub const JOBS: [&str; 1] = [JOB_BOUGHT_TOGETHER];
+/// The member segments job's name in the run record.
+pub const JOB_MEMBER_SEGMENTS: &str = "member_segments";
+/// Jobs a manager can run on demand (and the nightly run runs), in order.
+pub const JOBS: [&str; 2] = [JOB_BOUGHT_TOGETHER, JOB_MEMBER_SEGMENTS];
+/// Days of a member's orders the segments and lifetime value read.
+pub const MEMBER_WINDOW_DAYS: i64 = 365;
+/// Weeks ahead a member's expected purchases and value look.
+pub const MEMBER_OUTLOOK_WEEKS: f64 = 52.0;
 /// Hour of the day (Asia/Shanghai) the nightly jobs run.
 pub const NIGHTLY_HOUR: i8 = 3;
 
@@ -179,11 +185,71 @@ impl App {
         }
     }
 
+    /// Recomputes every member's segment and lifetime value from their completed orders
+    /// of the last `MEMBER_WINDOW_DAYS` days, and records the run. `baskets` in the report
+    /// counts members, `pairs` the members written.
+    pub async fn refresh_member_segments(&self, org: OrgId) -> Result<JobReport, AppError> {
+        let started = self.now();
+        let run = self.store.start_job_run(org, JOB_MEMBER_SEGMENTS, started).await?;
+        let result = async {
+            let rows = self
+                .store
+                .member_purchases(org, started - MEMBER_WINDOW_DAYS * DAY_MS)
+                .await?;
+            let insights = tokio::task::spawn_blocking(move || member_insights_of(&rows))
+                .await
+                .map_err(|e| AppError::Internal(format!("the member analysis stopped: {e}")))?;
+            let written = self.store.replace_member_insights(org, &insights, self.now()).await?;
+            Ok::<_, AppError>((insights.len(), written))
+        }
+        .await;
+        let finished = self.now();
+        match result {
+            Ok((members, written)) => {
+                let detail = format!("{members} members, {written} written");
+                self.store.finish_job_run(org, run, true, &detail, finished).await?;
+                Ok(JobReport {
+                    run,
+                    baskets: members,
+                    pairs: written,
+                    millis: finished - started,
+                })
+            }
+            Err(e) => {
+                tracing::warn!(org = org.0, error = %e, "member-segments job failed");
+                self.store
+                    .finish_job_run(org, run, false, &e.to_string(), finished)
+                    .await?;
+                Err(e)
+            }
+        }
+    }
+
+    /// Members per segment, largest first.
+    pub async fn segment_sizes(&self, actor: &Actor) -> Result<Vec<(String, i64)>, AppError> {
+        actor.require(Permission::ViewMembers)?;
+        Ok(self.store.segment_sizes(actor.org).await?)
+    }
+
+    /// Members of a segment (or all), by expected value; or with `lapsing` the members
+    /// least likely to still shop here first (流失预警).
+    pub async fn member_insights(
+        &self,
+        actor: &Actor,
+        segment: Option<&str>,
+        lapsing: bool,
+        limit: i64,
+    ) -> Result<Vec<MemberInsightRow>, AppError> {
+        actor.require(Permission::ViewMembers)?;
+        Ok(self.store.member_insights(actor.org, segment, lapsing, limit).await?)
+    }
+
     /// Runs a job now for the actor's organisation (a manager's "run now").
     pub async fn run_job(&self, actor: &Actor, job: &str) -> Result<JobReport, AppError> {
         actor.require(Permission::EditCatalog)?;
         match job {
             JOB_BOUGHT_TOGETHER => self.refresh_bought_together(actor.org).await,
+            JOB_MEMBER_SEGMENTS => self.refresh_member_segments(actor.org).await,
             _ => Err(AppError::invalid(
                 "job",
                 &format!("unknown job; one of: {}", JOBS.join(", ")),
@@ -304,6 +370,76 @@ impl App {
     }
 }
 
+/// Segments and lifetime value of members from (member, created_at, takings in fen)
+/// rows (pure, for the job and its tests). Days are Asia/Shanghai days; amounts go to
+/// the models in yuan and come back as fen, rounded half up.
+pub fn member_insights_of(rows: &[(linli_domain::ids::MemberId, i64, i64)]) -> Vec<MemberInsight> {
+    use linli_analytics::clv::{self, Purchase, Purchases};
+    use linli_analytics::segment;
+    if rows.is_empty() {
+        return Vec::new();
+    }
+    let mut index: HashMap<linli_domain::ids::MemberId, u32> = HashMap::new();
+    let mut members = Vec::new();
+    let bought: Vec<Purchase> = rows
+        .iter()
+        .map(|(m, at, fen)| {
+            let customer = *index.entry(*m).or_insert_with(|| {
+                members.push(*m);
+                (members.len() - 1) as u32
+            });
+            Purchase {
+                customer,
+                day: i32::try_from((at + 8 * 3_600_000).div_euclid(DAY_MS)).unwrap_or(0),
+                amount: (*fen).max(0) as f64 / 100.0,
+            }
+        })
+        .collect();
+    let purchases = Purchases {
+        customers: members.iter().map(|m| m.0.to_string()).collect(),
+        rows: bought,
+    };
+    let Ok(segmented) = segment::segment(&purchases, segment::CLUSTERS_DEFAULT) else {
+        return Vec::new();
+    };
+    // Lifetime value as of the last purchase day; without enough repeat buyers, none.
+    let last_day = purchases.rows.iter().map(|p| p.day).max().unwrap_or(0);
+    let summaries = clv::summarize(&purchases, last_day).unwrap_or_default();
+    let fitted = (summaries.iter().filter(|s| s.x > 0).count() >= 10)
+        .then(|| {
+            let bg = clv::fit_bgnbd(&summaries);
+            clv::fit_gamma_gamma(&summaries).ok().map(|gg| (bg, gg))
+        })
+        .flatten();
+    let by_customer: HashMap<u32, &clv::Summary> = summaries.iter().map(|s| (s.customer, s)).collect();
+    segmented
+        .iter()
+        .map(|c| {
+            let clv = fitted.as_ref().zip(by_customer.get(&c.customer)).map(|((bg, gg), s)| {
+                let expected = bg.expected_purchases(s.x, s.t_x, s.age, MEMBER_OUTLOOK_WEEKS);
+                (
+                    (bg.p_alive(s.x, s.t_x, s.age) * 10_000.0).round() as i64,
+                    (expected * 1_000.0).round() as i64,
+                    (expected * gg.expected_spend(s.x, s.mean_repeat) * 100.0).round() as i64,
+                )
+            });
+            MemberInsight {
+                member: members[c.customer as usize],
+                segment: c.segment.name_zh().to_string(),
+                r_score: i64::from(c.r),
+                f_score: i64::from(c.f),
+                m_score: i64::from(c.m),
+                recency_days: i64::from(c.recency_days),
+                purchase_days: i64::from(c.frequency),
+                spend_fen: (c.monetary * 100.0).round() as i64,
+                p_alive_bp: clv.map(|v| v.0),
+                expected_purchases_milli: clv.map(|v| v.1),
+                expected_value_fen: clv.map(|v| v.2),
+            }
+        })
+        .collect()
+}
+
 /// Runs every organisation's nightly jobs at `NIGHTLY_HOUR` Asia/Shanghai until the
 /// runtime stops. Started by `linli serve`.
 pub fn spawn_nightly_jobs(app: App) -> tokio::task::JoinHandle<()> {
@@ -314,8 +450,9 @@ pub fn spawn_nightly_jobs(app: App) -> tokio::task::JoinHandle<()> {
             match app.store.org_ids().await {
                 Ok(orgs) => {
                     for org in orgs {
-                        // Failures are recorded in the run and logged; the next org goes on.
+                        // Failures are recorded in the run and logged; the next job goes on.
                         let _ = app.refresh_bought_together(org).await;
+                        let _ = app.refresh_member_segments(org).await;
                     }
                 }
                 Err(e) => tracing::warn!(error = %e, "nightly jobs could not list organisations"),
@@ -368,6 +505,45 @@ mod tests {
         assert_eq!(mb.lift_milli, (0.8_f64 / (5.0 / 11.0) * 1000.0).round() as i64);
         assert!(pairs_of(&[]).is_empty());
         assert!(pairs_of(&[vec![milk, bread]]).is_empty(), "under three baskets in all");
+    }
+
+    #[test]
+    fn members_get_one_segment_each_and_a_lifetime_value_once_enough_come_back() {
+        use linli_domain::ids::MemberId;
+        let day = DAY_MS;
+        let mut rows = Vec::new();
+        // 20 regulars every week for half a year; 20 who came twice early on; 20 once.
+        for m in 0..20 {
+            for w in 0..26 {
+                rows.push((
+                    MemberId(m),
+                    1_770_000_000_000 + w * 7 * day + m * 3_600_000,
+                    5_000 + 100 * m,
+                ));
+            }
+        }
+        for m in 20..40 {
+            rows.push((MemberId(m), 1_770_000_000_000 + m * day, 2_000));
+            rows.push((MemberId(m), 1_770_000_000_000 + (m + 10) * day, 2_500));
+        }
+        for m in 40..60 {
+            rows.push((MemberId(m), 1_770_000_000_000 + 150 * day, 1_000));
+        }
+        let insights = member_insights_of(&rows);
+        assert_eq!(insights.len(), 60, "every member once");
+        let of = |m: i64| insights.iter().find(|i| i.member.0 == m).unwrap();
+        assert_eq!(of(0).purchase_days, 26);
+        assert_eq!(of(0).spend_fen, 26 * 5_000);
+        // The weekly regulars are likelier to still shop here than the early pair.
+        let (regular, early) = (of(5).p_alive_bp.unwrap(), of(25).p_alive_bp.unwrap());
+        assert!(regular > early, "{regular} against {early}");
+        assert!(
+            insights
+                .iter()
+                .all(|i| i.p_alive_bp.is_some_and(|p| (0..=10_000).contains(&p)))
+        );
+        assert!(of(5).expected_value_fen.unwrap() > of(45).expected_value_fen.unwrap());
+        assert!(member_insights_of(&[]).is_empty());
     }
 
     #[test]

@@ -322,6 +322,7 @@ pub async fn seed_demo(
     crate::labels::seed_demo_labels(app, org, store, &demo, &products, crate::labels::DEMO_LABELS, now).await?;
     // 数据中心: the nightly "bought together" job, run once over the history just made.
     app.refresh_bought_together(org).await?;
+    app.refresh_member_segments(org).await?;
     Ok(report)
 }
 

@@ -3,7 +3,7 @@
 
 use crate::db::{Store, opt_i64};
 use crate::error::Result;
-use linli_domain::ids::{OrgId, ProductId};
+use linli_domain::ids::{MemberId, OrgId, ProductId};
 use sqlx::Row;
 
 /// Baskets a job reads at most (the newest first are kept).
@@ -49,6 +49,33 @@ pub struct CategoryWeek {
 /// Asia/Shanghai is UTC+8 all year (no daylight saving), so local hours and days are
 /// integer arithmetic on the stored instants, the same on both databases.
 const SHANGHAI_OFFSET_MS: i64 = 8 * 3_600_000;
+
+/// What the member_segments job keeps about a member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberInsight {
+    pub member: MemberId,
+    pub segment: String,
+    pub r_score: i64,
+    pub f_score: i64,
+    pub m_score: i64,
+    pub recency_days: i64,
+    pub purchase_days: i64,
+    pub spend_fen: i64,
+    /// Chance they still shop here, basis points; None without a lifetime-value fit.
+    pub p_alive_bp: Option<i64>,
+    pub expected_purchases_milli: Option<i64>,
+    pub expected_value_fen: Option<i64>,
+}
+
+/// A member's insight with their name, for lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberInsightRow {
+    pub insight: MemberInsight,
+    pub name: String,
+}
+
+/// Insights listed at most.
+pub const INSIGHTS_LISTED_MAX: i64 = 500;
 
 /// One run of a job.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -254,6 +281,126 @@ impl Store {
                 revenue_fen: r.get("revenue"),
             })
             .collect())
+    }
+
+    /// (member, created_at, takings in fen) of every completed order with a member,
+    /// created at or after `since`.
+    pub async fn member_purchases(&self, org: OrgId, since: i64) -> Result<Vec<(MemberId, i64, i64)>> {
+        let rows = sqlx::query(
+            "SELECT member_id, created_at, total_fen - refunded_fen AS takings FROM orders \
+             WHERE org_id = $1 AND created_at >= $2 AND status = 'completed' AND member_id IS NOT NULL \
+             ORDER BY member_id, created_at",
+        )
+        .bind(org.0)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (MemberId(r.get("member_id")), r.get("created_at"), r.get("takings")))
+            .collect())
+    }
+
+    /// Replaces the organisation's member insights in one transaction (members of another
+    /// organisation are not written).
+    pub async fn replace_member_insights(&self, org: OrgId, rows: &[MemberInsight], at: i64) -> Result<usize> {
+        let mut tx = self.begin().await?;
+        // Runs take turns, as for the bought-together pairs.
+        sqlx::query("UPDATE orgs SET name = name WHERE id = $1")
+            .bind(org.0)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM member_insights WHERE org_id = $1")
+            .bind(org.0)
+            .execute(&mut *tx)
+            .await?;
+        let mut written = 0;
+        for r in rows {
+            let done = sqlx::query(
+                "INSERT INTO member_insights (org_id, member_id, segment, r_score, f_score, m_score, recency_days, \
+                 purchase_days, spend_fen, p_alive_bp, expected_purchases_milli, expected_value_fen, computed_at) \
+                 SELECT $1, id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM members WHERE org_id = $1 AND id = $2",
+            )
+            .bind(org.0)
+            .bind(r.member.0)
+            .bind(r.segment.as_str())
+            .bind(r.r_score)
+            .bind(r.f_score)
+            .bind(r.m_score)
+            .bind(r.recency_days)
+            .bind(r.purchase_days)
+            .bind(r.spend_fen)
+            .bind(r.p_alive_bp)
+            .bind(r.expected_purchases_milli)
+            .bind(r.expected_value_fen)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+            written += done.rows_affected() as usize;
+        }
+        tx.commit().await?;
+        Ok(written)
+    }
+
+    /// Members by segment (all when `segment` is None), or when `lapsing` those with at
+    /// least two purchase days least likely to still shop here first; else the highest
+    /// expected value first.
+    pub async fn member_insights(
+        &self,
+        org: OrgId,
+        segment: Option<&str>,
+        lapsing: bool,
+        limit: i64,
+    ) -> Result<Vec<MemberInsightRow>> {
+        let order = if lapsing {
+            "i.p_alive_bp, i.spend_fen DESC, i.member_id"
+        } else {
+            "i.expected_value_fen DESC, i.spend_fen DESC, i.member_id"
+        };
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT i.member_id, i.segment, i.r_score, i.f_score, i.m_score, i.recency_days, i.purchase_days, \
+             i.spend_fen, i.p_alive_bp, i.expected_purchases_milli, i.expected_value_fen, m.name \
+             FROM member_insights i JOIN members m ON m.id = i.member_id AND m.org_id = i.org_id \
+             WHERE i.org_id = $1 AND ($2 = '' OR i.segment = $2) \
+             AND ($3 = 0 OR (i.purchase_days >= 2 AND i.p_alive_bp IS NOT NULL)) \
+             ORDER BY {order} LIMIT $4"
+        )))
+        .bind(org.0)
+        .bind(segment.unwrap_or(""))
+        .bind(i64::from(lapsing))
+        .bind(limit.clamp(1, INSIGHTS_LISTED_MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| MemberInsightRow {
+                insight: MemberInsight {
+                    member: MemberId(r.get("member_id")),
+                    segment: r.get("segment"),
+                    r_score: r.get("r_score"),
+                    f_score: r.get("f_score"),
+                    m_score: r.get("m_score"),
+                    recency_days: r.get("recency_days"),
+                    purchase_days: r.get("purchase_days"),
+                    spend_fen: r.get("spend_fen"),
+                    p_alive_bp: opt_i64(r, "p_alive_bp"),
+                    expected_purchases_milli: opt_i64(r, "expected_purchases_milli"),
+                    expected_value_fen: opt_i64(r, "expected_value_fen"),
+                },
+                name: r.get("name"),
+            })
+            .collect())
+    }
+
+    /// Members per segment, largest first.
+    pub async fn segment_sizes(&self, org: OrgId) -> Result<Vec<(String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT segment, COUNT(*) AS n FROM member_insights WHERE org_id = $1 GROUP BY segment ORDER BY n DESC, segment",
+        )
+        .bind(org.0)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(|r| (r.get("segment"), r.get("n"))).collect())
     }
 
     /// Every organisation, for the nightly jobs.

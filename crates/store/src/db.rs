@@ -139,6 +139,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0012_analytics.sql"),
         postgres: include_str!("../migrations/postgres/0012_analytics.sql"),
     },
+    Migration {
+        version: 13,
+        name: "member_insights",
+        sqlite: include_str!("../migrations/sqlite/0013_member_insights.sql"),
+        postgres: include_str!("../migrations/postgres/0013_member_insights.sql"),
+    },
 ];
 
 impl Store {

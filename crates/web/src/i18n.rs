@@ -356,6 +356,16 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Which products share baskets in the completed orders of the last 90 days; shown with products in the shop and at the till.",
     ),
     ("data.last_run", "上次运行", "Last run"),
+    (
+        "data.job.member_segments",
+        "会员分群与价值",
+        "Member segments and value",
+    ),
+    (
+        "data.about.member_segments",
+        "按近一年的消费把会员分成高价值、品质导向、价格敏感、新客、一般、沉睡，并估算每人仍在本店消费的可能和未来一年的价值。",
+        "Sorts members by their last year of shopping into high value, quality-minded, price-sensitive, new, regular and dormant, and estimates how likely each still shops here and their value over the next year.",
+    ),
     ("data.never", "尚未运行", "Never"),
     ("data.run_now", "立即运行", "Run now"),
     ("data.ran", "已运行", "done"),

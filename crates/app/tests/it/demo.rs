@@ -125,19 +125,27 @@ async fn check_demo(app: &App, report: &linli_app::seed::SeedReport, days: u32) 
         vec![],
         "every row of 180 days of sales has its parents"
     );
-    // 数据中心: the bought-together job ran over the history and found pairs.
+    // 数据中心: the jobs ran over the history: pairs bought together, and members sorted
+    // into segments with lifetime values for the returning ones.
     let runs = app.store.job_runs(org, 5).await.unwrap();
-    assert_eq!(
-        (runs[0].job.as_str(), runs[0].status.as_str()),
-        ("bought_together", "done")
-    );
-    let pairs: usize = runs[0]
+    let run_of = |job: &str| runs.iter().find(|r| r.job == job).expect("the job ran");
+    let bought = run_of("bought_together");
+    assert_eq!(bought.status, "done");
+    let pairs: usize = bought
         .detail
         .split(", ")
         .nth(1)
         .and_then(|p| p.trim_end_matches(" pairs").parse().ok())
         .unwrap_or(0);
-    assert!(pairs > 50, "the demo's baskets hold pairs: {}", runs[0].detail);
+    assert!(pairs > 50, "the demo's baskets hold pairs: {}", bought.detail);
+    assert_eq!(run_of("member_segments").status, "done");
+    let sizes = app.store.segment_sizes(org).await.unwrap();
+    assert!(
+        sizes.len() >= 2 && sizes.iter().map(|s| s.1).sum::<i64>() > 100,
+        "{sizes:?}"
+    );
+    let lapsing = app.store.member_insights(org, None, true, 10).await.unwrap();
+    assert!(!lapsing.is_empty() && lapsing.iter().all(|r| r.insight.purchase_days >= 2));
     let locations = app.store.locations(org).await.unwrap();
     assert_eq!(
         locations

@@ -8,6 +8,7 @@ use linli_store::*;
 on_both_backends!(analytics:
     baskets_pairs_and_job_runs_stay_in_their_organisation,
     sales_are_counted_by_shanghai_hour_weekday_and_category_week,
+    member_insights_are_replaced_listed_and_kept_per_organisation,
 );
 
 fn sale_of(o: &Org, products: &[ProductId], at: i64) -> NewSale {
@@ -172,4 +173,78 @@ pub async fn sales_are_counted_by_shanghai_hour_weekday_and_category_week(s: Sto
         }]
     );
     assert_eq!(s.sales_by_hour(b.org, T0 - HOUR, T0 + 2 * HOUR).await.unwrap().len(), 1);
+}
+
+pub async fn member_insights_are_replaced_listed_and_kept_per_organisation(s: Store) {
+    let a = org(&s, "a").await;
+    let b = org(&s, "b").await;
+    let wang = new_member(&s, &a, "13800000001", "王阿姨").await;
+    let li = new_member(&s, &a, "13800000002", "李叔").await;
+    let theirs = new_member(&s, &b, "13800000003", "赵").await;
+    let milk = product(&s, &a, "P1", "牛奶").await;
+    stock(&s, &a, a.floor, milk, "L1", None, 50).await;
+    let mut sale = sale_of(&a, &[milk], T0);
+    sale.member = Some(wang);
+    s.record_sale(a.org, &sale).await.unwrap();
+    s.record_sale(a.org, &sale_of(&a, &[milk], T0 + HOUR)).await.unwrap();
+    // Only completed orders with a member, in time order.
+    assert_eq!(s.member_purchases(a.org, T0).await.unwrap(), vec![(wang, T0, 500)]);
+
+    let insight = |m, segment: &str, p_alive| MemberInsight {
+        member: m,
+        segment: segment.into(),
+        r_score: 3,
+        f_score: 3,
+        m_score: 3,
+        recency_days: 10,
+        purchase_days: 4,
+        spend_fen: 12_000,
+        p_alive_bp: p_alive,
+        expected_purchases_milli: Some(2_500),
+        expected_value_fen: p_alive.map(|p| p * 2),
+    };
+    let written = s
+        .replace_member_insights(
+            a.org,
+            &[
+                insight(wang, "高价值", Some(9_000)),
+                insight(li, "沉睡", Some(1_200)),
+                insight(theirs, "一般", None),
+            ],
+            T0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(written, 2, "another organisation's member is not written");
+    assert_eq!(
+        s.segment_sizes(a.org).await.unwrap(),
+        vec![("沉睡".to_string(), 1), ("高价值".to_string(), 1)]
+    );
+    let names = |rows: Vec<MemberInsightRow>| rows.into_iter().map(|r| r.name).collect::<Vec<_>>();
+    assert_eq!(
+        names(s.member_insights(a.org, None, false, 10).await.unwrap()),
+        vec!["王阿姨", "李叔"]
+    );
+    assert_eq!(
+        names(s.member_insights(a.org, None, true, 10).await.unwrap()),
+        vec!["李叔", "王阿姨"],
+        "likeliest to lapse first"
+    );
+    assert_eq!(
+        names(s.member_insights(a.org, Some("沉睡"), false, 10).await.unwrap()),
+        vec!["李叔"]
+    );
+    assert!(s.member_insights(b.org, None, false, 10).await.unwrap().is_empty());
+    s.replace_member_insights(a.org, &[insight(li, "一般", None)], T0 + HOUR)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.segment_sizes(a.org).await.unwrap(),
+        vec![("一般".to_string(), 1)],
+        "replaced whole"
+    );
+    assert!(
+        s.member_insights(a.org, None, true, 10).await.unwrap().is_empty(),
+        "no lifetime value: not on the lapse list"
+    );
 }

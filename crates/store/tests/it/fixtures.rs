@@ -105,6 +105,23 @@ pub fn product_data(sku: &str, name: &str, price_fen: i64, category: Option<Cate
     }
 }
 
+pub async fn new_member(s: &Store, o: &Org, phone: &str, name: &str) -> linli_domain::ids::MemberId {
+    s.create_member(
+        o.org,
+        &NewMember {
+            phone,
+            name,
+            building: None,
+            unit_no: "",
+            room: "",
+            birthday: None,
+            joined_at: T0,
+        },
+    )
+    .await
+    .unwrap()
+}
+
 pub async fn product(s: &Store, o: &Org, sku: &str, name: &str) -> ProductId {
     s.create_product(o.org, &product_data(sku, name, 500, Some(o.dairy)), None, T0)
         .await

@@ -88,20 +88,7 @@ fn system() -> OrderActor {
 }
 
 async fn add_member(s: &Store, o: &Org, phone: &str) -> MemberId {
-    s.create_member(
-        o.org,
-        &NewMember {
-            phone,
-            name: "",
-            building: None,
-            unit_no: "",
-            room: "",
-            birthday: None,
-            joined_at: T0,
-        },
-    )
-    .await
-    .unwrap()
+    new_member(s, o, phone, "").await
 }
 
 async fn assert_books_agree(s: &Store, o: &Org) {

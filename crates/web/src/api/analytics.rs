@@ -27,6 +27,8 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(run_job))
         .routes(routes!(bought_together))
         .routes(routes!(heat_maps))
+        .routes(routes!(segment_sizes))
+        .routes(routes!(member_insights))
         .routes(routes!(shop_bought_together))
 }
 
@@ -195,6 +197,109 @@ async fn shop_bought_together(
                 name_zh: s.name_zh,
                 name_en: s.name_en,
                 price_fen: s.price_fen,
+            })
+            .collect(),
+    }))
+}
+
+/// Members per segment (高价值, 品质导向, 价格敏感, 新客, 一般, 沉睡), largest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SegmentSizes {
+    pub items: Vec<SegmentSize>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SegmentSize {
+    pub segment: String,
+    pub members: i64,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct MemberInsightQuery {
+    /// Only this segment.
+    pub segment: Option<String>,
+    /// The members least likely to still shop here first (流失预警), among those who came
+    /// back at least once.
+    pub lapsing: Option<bool>,
+    /// At most this many (1–500, default 50).
+    pub limit: Option<i64>,
+}
+
+/// What the member_segments job found about a member.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberInsight {
+    pub member_id: i64,
+    pub name: String,
+    pub segment: String,
+    /// RFM quintile scores, 1–5.
+    pub r_score: i64,
+    pub f_score: i64,
+    pub m_score: i64,
+    pub recency_days: i64,
+    pub purchase_days: i64,
+    pub spend_fen: i64,
+    /// Chance they still shop here, in basis points (BG/NBD); null without a fit.
+    pub p_alive_bp: Option<i64>,
+    /// Expected purchases in the next 52 weeks, in thousandths.
+    pub expected_purchases_milli: Option<i64>,
+    /// Expected spend in the next 52 weeks (BG/NBD × Gamma-Gamma).
+    pub expected_value_fen: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberInsightList {
+    pub items: Vec<MemberInsight>,
+}
+
+/// Members per segment from the last member_segments run (view_members).
+#[utoipa::path(get, path = "/api/v1/analytics/segments", tag = "analytics", security(("bearer" = [])),
+    responses((status = 200, body = SegmentSizes), Errors))]
+async fn segment_sizes(State(s): State<AppState>, Auth(a): Auth) -> R<JsonOut<SegmentSizes>> {
+    let sizes = s.app.segment_sizes(&a.actor).await?;
+    Ok(axum::Json(SegmentSizes {
+        items: sizes
+            .into_iter()
+            .map(|(segment, members)| SegmentSize { segment, members })
+            .collect(),
+    }))
+}
+
+/// Members with their segment, scores and lifetime value (view_members): by expected
+/// value, or with `lapsing=true` the likeliest to lapse first. Usable as a coupon
+/// audience: pass their ids to `POST /api/v1/coupons/{id}/issues`.
+#[utoipa::path(get, path = "/api/v1/analytics/members", tag = "analytics", security(("bearer" = [])),
+    params(MemberInsightQuery), responses((status = 200, body = MemberInsightList), Errors))]
+async fn member_insights(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    super::Query(q): super::Query<MemberInsightQuery>,
+) -> R<JsonOut<MemberInsightList>> {
+    let rows = s
+        .app
+        .member_insights(
+            &a.actor,
+            q.segment.as_deref().filter(|x| !x.is_empty()),
+            q.lapsing.unwrap_or(false),
+            q.limit.unwrap_or(50),
+        )
+        .await?;
+    Ok(axum::Json(MemberInsightList {
+        items: rows
+            .into_iter()
+            .map(|r| MemberInsight {
+                member_id: r.insight.member.0,
+                name: r.name,
+                segment: r.insight.segment,
+                r_score: r.insight.r_score,
+                f_score: r.insight.f_score,
+                m_score: r.insight.m_score,
+                recency_days: r.insight.recency_days,
+                purchase_days: r.insight.purchase_days,
+                spend_fen: r.insight.spend_fen,
+                p_alive_bp: r.insight.p_alive_bp,
+                expected_purchases_milli: r.insight.expected_purchases_milli,
+                expected_value_fen: r.insight.expected_value_fen,
             })
             .collect(),
     }))

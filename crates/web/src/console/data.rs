@@ -17,6 +17,18 @@ struct DataPage {
     hour_map: String,
     category_map: String,
     heat_weeks: i64,
+    /// Members per segment, and those likeliest to lapse (for who may see members).
+    segments: Vec<(String, i64)>,
+    lapsing: Vec<LapseView>,
+}
+
+#[derive(Debug)]
+struct LapseView {
+    name: String,
+    segment: String,
+    p_alive: String,
+    spend: String,
+    recency_days: i64,
 }
 
 #[derive(Debug)]
@@ -81,6 +93,28 @@ pub async fn page(State(st): State<AppState>, s: Session, uri: Uri) -> Html {
         Ok(h) => (hour_svg(&c, &h), category_svg(&c, &h)),
         Err(_) => (String::new(), String::new()),
     };
+    let segments = st.app.segment_sizes(s.actor()).await.unwrap_or_default();
+    let lapsing = st
+        .app
+        .member_insights(s.actor(), None, true, 10)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| LapseView {
+            name: if r.name.is_empty() {
+                format!("#{}", r.insight.member.0)
+            } else {
+                r.name
+            },
+            segment: r.insight.segment,
+            p_alive: r
+                .insight
+                .p_alive_bp
+                .map_or("—".into(), |bp| format!("{}%", (bp + 50) / 100)),
+            spend: money(r.insight.spend_fen),
+            recency_days: r.insight.recency_days,
+        })
+        .collect();
     ok(&DataPage {
         c,
         jobs,
@@ -89,6 +123,8 @@ pub async fn page(State(st): State<AppState>, s: Session, uri: Uri) -> Html {
         hour_map,
         category_map,
         heat_weeks: HEAT_WEEKS,
+        segments,
+        lapsing,
     })
 }
 

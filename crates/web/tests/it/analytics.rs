@@ -92,6 +92,28 @@ async fn bought_together_comes_from_completed_sales_and_stays_in_the_organisatio
         StatusCode::FORBIDDEN
     );
 
+    // Member segments: these sales had no member, so nobody to sort; the run is recorded.
+    let (status, body) = t
+        .call("POST", "/api/v1/analytics/jobs/member_segments/run", Some(&owner), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["baskets"], 0);
+    let (status, sizes) = t.call("GET", "/api/v1/analytics/segments", Some(&owner), None).await;
+    assert_eq!((status, sizes["items"].clone()), (StatusCode::OK, json!([])));
+    let (status, list) = t
+        .call(
+            "GET",
+            "/api/v1/analytics/members?lapsing=true&limit=5",
+            Some(&owner),
+            None,
+        )
+        .await;
+    assert_eq!((status, list["items"].clone()), (StatusCode::OK, json!([])));
+    let (status, body) = t
+        .call("GET", "/api/v1/analytics/members?bogus=1", Some(&owner), None)
+        .await;
+    assert!(status.is_client_error(), "{status} {body}");
+
     // A cashier may not run jobs; an unknown job is named.
     let run = "/api/v1/analytics/jobs/bought_together/run";
     assert_eq!(t.call("POST", run, Some(&cashier), None).await.0, StatusCode::FORBIDDEN);
