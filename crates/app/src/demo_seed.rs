@@ -887,6 +887,7 @@ async fn seed_offers(
                             IssueInput {
                                 member_ids: ids,
                                 phones: Vec::new(),
+                                segment: None,
                             },
                         )
                         .await?;

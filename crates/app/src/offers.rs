@@ -95,6 +95,9 @@ pub struct PromotionInput {
 pub struct IssueInput {
     pub member_ids: Vec<i64>,
     pub phones: Vec<String>,
+    /// Every member of this segment (会员客群: 高价值, 沉睡, …) as the member_segments job
+    /// last sorted them.
+    pub segment: Option<String>,
 }
 
 /// A cart to price: (product id, quantity: pieces, or grams for weighed goods).
@@ -545,12 +548,26 @@ impl App {
     /// Gives the coupon to members named by id or phone, in one transaction.
     pub async fn issue_coupon(&self, actor: &Actor, id: i64, input: IssueInput) -> Result<IssueOutcome, AppError> {
         actor.require(Permission::ManageOffers)?;
-        let count = input.member_ids.len() + input.phones.len();
+        let segment_members = match input.segment.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(segment) => {
+                let ids = self.store.segment_member_ids(actor.org, segment).await?;
+                if ids.is_empty() {
+                    return Err(bad(
+                        "segment",
+                        "no members in this segment (the member_segments job sorts them)",
+                        "这个客群没有会员（由会员分群任务划分）",
+                    ));
+                }
+                ids
+            }
+            None => Vec::new(),
+        };
+        let count = input.member_ids.len() + input.phones.len() + segment_members.len();
         if count == 0 {
             return Err(bad(
                 "member_ids",
-                "name at least one member, by member_ids or phones",
-                "请至少指定一位会员（会员编号或手机号）",
+                "name at least one member, by member_ids, phones or segment",
+                "请至少指定一位会员（会员编号、手机号或客群）",
             ));
         }
         if count > ISSUE_MEMBERS_MAX {
@@ -561,6 +578,7 @@ impl App {
             ));
         }
         let mut members: Vec<MemberId> = Vec::with_capacity(count);
+        members.extend(segment_members);
         for (i, m) in input.member_ids.iter().enumerate() {
             if *m <= 0 {
                 return Err(bad(&format!("member_ids[{i}]"), "no such member", "会员不存在"));

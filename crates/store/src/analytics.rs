@@ -392,6 +392,17 @@ impl Store {
             .collect())
     }
 
+    /// Every member the last member_segments run put in `segment`.
+    pub async fn segment_member_ids(&self, org: OrgId, segment: &str) -> Result<Vec<MemberId>> {
+        let rows =
+            sqlx::query("SELECT member_id FROM member_insights WHERE org_id = $1 AND segment = $2 ORDER BY member_id")
+                .bind(org.0)
+                .bind(segment)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.iter().map(|r| MemberId(r.get("member_id"))).collect())
+    }
+
     /// Members per segment, largest first.
     pub async fn segment_sizes(&self, org: OrgId) -> Result<Vec<(String, i64)>> {
         let rows = sqlx::query(

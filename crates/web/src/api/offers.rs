@@ -196,7 +196,8 @@ fn coupon_out(c: CouponRow, now: i64) -> Coupon {
     }
 }
 
-/// Whom to give the coupon: member ids, phone numbers (11 digits), or both.
+/// Whom to give the coupon: member ids, phone numbers (11 digits), a segment
+/// (`GET /api/v1/analytics/segments`), or any of them together.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IssueRequest {
@@ -204,6 +205,8 @@ pub struct IssueRequest {
     pub member_ids: Vec<i64>,
     #[serde(default)]
     pub phones: Vec<String>,
+    /// Every member of this segment (高价值, 品质导向, 价格敏感, 新客, 一般, 沉睡).
+    pub segment: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -569,6 +572,7 @@ async fn issue_coupon(
     let input = IssueInput {
         member_ids: i.member_ids,
         phones: i.phones,
+        segment: i.segment,
     };
     let outcome = s.app.issue_coupon(&a.actor, id, input).await?;
     Ok((StatusCode::CREATED, axum::Json(IssueResult::from(outcome))))

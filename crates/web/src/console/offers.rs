@@ -838,6 +838,7 @@ pub async fn issue_coupon(State(st): State<AppState>, s: Session, Path(id): Path
                 IssueInput {
                     member_ids: Vec::new(),
                     phones,
+                    segment: None,
                 },
             )
             .await

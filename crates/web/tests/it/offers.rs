@@ -5,11 +5,12 @@ use crate::support::*;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use linli_domain::ids::{MemberId, OrgId};
-use linli_store::NewMember;
+use linli_store::{MemberInsight, NewMember};
 use serde_json::{Value, json};
 
 on_both_backends!(offers:
     coupon_is_created_issued_by_id_and_phone_and_listed_for_the_member,
+    a_coupon_goes_to_every_member_of_a_segment_of_ones_own_organisation,
     quote_explains_every_discount_and_why_a_coupon_was_not_used,
     promotions_are_created_listed_and_ended_and_the_quote_follows,
     cashier_reads_and_quotes_but_cannot_create_issue_or_end,
@@ -1032,4 +1033,63 @@ async fn junk_never_causes_a_server_error(t: TestApp) {
             "GET {path} → {status} {out}"
         );
     }
+}
+
+async fn a_coupon_goes_to_every_member_of_a_segment_of_ones_own_organisation(t: TestApp) {
+    let owner = t.login("a_owner").await;
+    let (m1, m2, m3) = (
+        member(&t, t.a.org, "13800001111").await,
+        member(&t, t.a.org, "13800002222").await,
+        member(&t, t.a.org, "13800003333").await,
+    );
+    let theirs = member(&t, t.b.org, "13900009999").await;
+    let insight = |m: MemberId, segment: &str| MemberInsight {
+        member: m,
+        segment: segment.into(),
+        r_score: 1,
+        f_score: 2,
+        m_score: 3,
+        recency_days: 120,
+        purchase_days: 3,
+        spend_fen: 9_000,
+        p_alive_bp: Some(2_000),
+        expected_purchases_milli: Some(300),
+        expected_value_fen: Some(1_500),
+    };
+    t.store
+        .replace_member_insights(
+            t.a.org,
+            &[insight(m1, "沉睡"), insight(m2, "沉睡"), insight(m3, "高价值")],
+            NOW,
+        )
+        .await
+        .unwrap();
+    t.store
+        .replace_member_insights(t.b.org, &[insight(theirs, "沉睡")], NOW)
+        .await
+        .unwrap();
+    let c = create(
+        &t,
+        &owner,
+        "/api/v1/coupons",
+        threshold_coupon("回来看看 满30减10", 3_000, 1_000),
+    )
+    .await;
+    let path = format!("/api/v1/coupons/{}/issues", c["id"]);
+    // 沉睡 (dormant) members get a win-back coupon: this organisation's two, not the other's.
+    let out = create(&t, &owner, &path, json!({"segment": "沉睡"})).await;
+    let mut got: Vec<i64> = out["issued"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["member_id"].as_i64().unwrap())
+        .collect();
+    got.sort_unstable();
+    assert_eq!(got, vec![m1.0, m2.0]);
+    // A segment without members is named.
+    let (status, body) = t
+        .call("POST", &path, Some(&owner), Some(json!({"segment": "新客"})))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(error_of(&body).1.as_deref(), Some("segment"));
 }
