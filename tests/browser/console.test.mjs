@@ -418,7 +418,7 @@ describe('the staff console in a browser', { concurrency: false }, () => {
       await page.waitForURL(/\/data\?done=bought_together$/);
       assert.match(await textOf(page.locator('.notice')), /常一起买 · 已运行/);
       const first = page.locator('#runs tbody tr').first();
-      assert.match(await textOf(first), /常一起买.*完成.*baskets/);
+      assert.match(await textOf(first), /常一起买.*完成.*个购物篮.*组常一起买/);
       // The demo's members in segments, and the returning ones likeliest to lapse.
       const segments = page.locator('section.card', { hasText: '会员客群' }).locator('.badge');
       assert.ok((await segments.count()) > 0, 'member segments with their sizes');

@@ -49,6 +49,26 @@ struct RunView {
     detail: String,
 }
 
+/// A run's detail in the page's language: the jobs record "N baskets, M pairs" and
+/// "N members, M written"; anything else (a failure's message) is shown as recorded.
+fn detail_text(c: &Ctx, job: &str, status: &str, detail: &str) -> String {
+    let numbers: Vec<i64> = detail
+        .split(", ")
+        .filter_map(|part| part.split(' ').next()?.parse().ok())
+        .collect();
+    match (status, job, numbers.as_slice()) {
+        ("done", "bought_together", [baskets, pairs]) => {
+            format!(
+                "{baskets} {} · {pairs} {}",
+                c.pick("个购物篮", "baskets"),
+                c.pick("组常一起买", "pairs")
+            )
+        }
+        ("done", "member_segments", [members, _]) => format!("{members} {}", c.pick("位会员", "members")),
+        _ => detail.to_string(),
+    }
+}
+
 fn duration(ms: Option<i64>) -> String {
     match ms {
         None => "—".into(),
@@ -85,7 +105,7 @@ pub async fn page(State(st): State<AppState>, s: Session, uri: Uri) -> Html {
             duration: duration(r.finished_at.map(|f| f - r.started_at)),
             status: c.t(&format!("data.status.{}", r.status)).to_string(),
             failed: r.status == "failed",
-            detail: r.detail,
+            detail: detail_text(&c, &r.job, &r.status, &r.detail),
         })
         .collect();
     // Takings are for owners and managers; others see the jobs only.

@@ -743,7 +743,7 @@ async fn the_data_centre_runs_a_job_now_and_lists_its_run() {
     let page = t.get(ran.location(), &b.cookie).await;
     assert!(page.body.contains("常一起买 · 已运行"), "{}", page.body);
     assert!(
-        page.body.contains("<td>完成</td>") && page.body.contains("baskets"),
+        page.body.contains("<td>完成</td>") && page.body.contains("个购物篮"),
         "{}",
         page.body
     );
