@@ -145,9 +145,7 @@ pub fn pairs_of(baskets: &[Vec<ProductId>]) -> Vec<BoughtTogether> {
 impl App {
     /// Recomputes an organisation's "bought together" pairs and records the run.
     pub async fn refresh_bought_together(&self, org: OrgId) -> Result<JobReport, AppError> {
-        let started = self.now();
-        let run = self.store.start_job_run(org, JOB_BOUGHT_TOGETHER, started).await?;
-        let result = async {
+        self.recorded_run(org, JOB_BOUGHT_TOGETHER, async |started| {
             let baskets = self
                 .store
                 .order_baskets(org, started - BASKET_WINDOW_DAYS * DAY_MS)
@@ -160,38 +158,20 @@ impl App {
             .await
             .map_err(|e| AppError::Internal(format!("the basket analysis stopped: {e}")))?;
             let written = self.store.replace_bought_together(org, &pairs, self.now()).await?;
-            Ok::<_, AppError>((baskets.len(), written))
-        }
-        .await;
-        let finished = self.now();
-        match result {
-            Ok((baskets, pairs)) => {
-                let detail = format!("{baskets} baskets, {pairs} pairs");
-                self.store.finish_job_run(org, run, true, &detail, finished).await?;
-                Ok(JobReport {
-                    run,
-                    baskets,
-                    pairs,
-                    millis: finished - started,
-                })
-            }
-            Err(e) => {
-                tracing::warn!(org = org.0, error = %e, "bought-together job failed");
-                self.store
-                    .finish_job_run(org, run, false, &e.to_string(), finished)
-                    .await?;
-                Err(e)
-            }
-        }
+            Ok((
+                baskets.len(),
+                written,
+                format!("{} baskets, {written} pairs", baskets.len()),
+            ))
+        })
+        .await
     }
 
     /// Recomputes every member's segment and lifetime value from their completed orders
     /// of the last `MEMBER_WINDOW_DAYS` days, and records the run. `baskets` in the report
     /// counts members, `pairs` the members written.
     pub async fn refresh_member_segments(&self, org: OrgId) -> Result<JobReport, AppError> {
-        let started = self.now();
-        let run = self.store.start_job_run(org, JOB_MEMBER_SEGMENTS, started).await?;
-        let result = async {
+        self.recorded_run(org, JOB_MEMBER_SEGMENTS, async |started| {
             let rows = self
                 .store
                 .member_purchases(org, started - MEMBER_WINDOW_DAYS * DAY_MS)
@@ -200,23 +180,40 @@ impl App {
                 .await
                 .map_err(|e| AppError::Internal(format!("the member analysis stopped: {e}")))?;
             let written = self.store.replace_member_insights(org, &insights, self.now()).await?;
-            Ok::<_, AppError>((insights.len(), written))
-        }
-        .await;
+            Ok((
+                insights.len(),
+                written,
+                format!("{} members, {written} written", insights.len()),
+            ))
+        })
+        .await
+    }
+
+    /// Runs a job's `work` (given its start time; it answers what it read, what it
+    /// wrote and a line of detail) with the run recorded: started, then done with the
+    /// detail or failed with the error, and the failure logged.
+    async fn recorded_run(
+        &self,
+        org: OrgId,
+        job: &str,
+        work: impl AsyncFnOnce(i64) -> Result<(usize, usize, String), AppError>,
+    ) -> Result<JobReport, AppError> {
+        let started = self.now();
+        let run = self.store.start_job_run(org, job, started).await?;
+        let result = work(started).await;
         let finished = self.now();
         match result {
-            Ok((members, written)) => {
-                let detail = format!("{members} members, {written} written");
+            Ok((read, written, detail)) => {
                 self.store.finish_job_run(org, run, true, &detail, finished).await?;
                 Ok(JobReport {
                     run,
-                    baskets: members,
+                    baskets: read,
                     pairs: written,
                     millis: finished - started,
                 })
             }
             Err(e) => {
-                tracing::warn!(org = org.0, error = %e, "member-segments job failed");
+                tracing::warn!(org = org.0, job, error = %e, "analytics job failed");
                 self.store
                     .finish_job_run(org, run, false, &e.to_string(), finished)
                     .await?;

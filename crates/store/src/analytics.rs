@@ -122,21 +122,28 @@ impl Store {
         Ok(out)
     }
 
-    /// Replaces the organisation's pairs with `pairs` in one transaction. Pairs naming a
-    /// product of another organisation are not written.
-    pub async fn replace_bought_together(&self, org: OrgId, pairs: &[BoughtTogether], at: i64) -> Result<usize> {
+    /// A transaction that has emptied the organisation's rows of `table` (one of the
+    /// job result tables) for a run to write its own. Two runs at once (the nightly one
+    /// and "run now") take turns on the organisation's row: on PostgreSQL the second
+    /// would otherwise delete what it saw, miss the first's new rows and collide with
+    /// them. SQLite's BEGIN IMMEDIATE already takes turns.
+    async fn begin_replacing(&self, org: OrgId, table: &'static str) -> Result<crate::db::Tx> {
         let mut tx = self.begin().await?;
-        // Two runs at once (the nightly one and "run now") take turns: on PostgreSQL the
-        // second would otherwise delete what it saw, miss the first's new rows and
-        // collide with them. SQLite's BEGIN IMMEDIATE already takes turns.
         sqlx::query("UPDATE orgs SET name = name WHERE id = $1")
             .bind(org.0)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM bought_together WHERE org_id = $1")
+        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE org_id = $1")))
             .bind(org.0)
             .execute(&mut *tx)
             .await?;
+        Ok(tx)
+    }
+
+    /// Replaces the organisation's pairs with `pairs` in one transaction. Pairs naming a
+    /// product of another organisation are not written.
+    pub async fn replace_bought_together(&self, org: OrgId, pairs: &[BoughtTogether], at: i64) -> Result<usize> {
+        let mut tx = self.begin_replacing(org, "bought_together").await?;
         let mut written = 0;
         for p in pairs {
             let done = sqlx::query(
@@ -304,16 +311,7 @@ impl Store {
     /// Replaces the organisation's member insights in one transaction (members of another
     /// organisation are not written).
     pub async fn replace_member_insights(&self, org: OrgId, rows: &[MemberInsight], at: i64) -> Result<usize> {
-        let mut tx = self.begin().await?;
-        // Runs take turns, as for the bought-together pairs.
-        sqlx::query("UPDATE orgs SET name = name WHERE id = $1")
-            .bind(org.0)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM member_insights WHERE org_id = $1")
-            .bind(org.0)
-            .execute(&mut *tx)
-            .await?;
+        let mut tx = self.begin_replacing(org, "member_insights").await?;
         let mut written = 0;
         for r in rows {
             let done = sqlx::query(
