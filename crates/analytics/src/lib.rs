@@ -12,6 +12,7 @@ pub mod clv;
 pub mod forecast;
 pub mod input;
 pub mod optimize;
+pub mod replenish;
 pub mod segment;
 pub mod site;
 pub mod special;

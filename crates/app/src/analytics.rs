@@ -44,7 +44,11 @@ pub const JOB_BOUGHT_TOGETHER: &str = "bought_together";
 /// The member segments job's name in the run record.
 pub const JOB_MEMBER_SEGMENTS: &str = "member_segments";
 /// Jobs a manager can run on demand (and the nightly run runs), in order.
-pub const JOBS: [&str; 2] = [JOB_BOUGHT_TOGETHER, JOB_MEMBER_SEGMENTS];
+pub const JOBS: [&str; 3] = [
+    JOB_BOUGHT_TOGETHER,
+    JOB_MEMBER_SEGMENTS,
+    crate::demand::JOB_DEMAND_FORECAST,
+];
 /// Days of a member's orders the segments and lifetime value read.
 pub const MEMBER_WINDOW_DAYS: i64 = 365;
 /// Weeks ahead a member's expected purchases and value look.
@@ -192,7 +196,7 @@ impl App {
     /// Runs a job's `work` (given its start time; it answers what it read, what it
     /// wrote and a line of detail) with the run recorded: started, then done with the
     /// detail or failed with the error, and the failure logged.
-    async fn recorded_run(
+    pub(crate) async fn recorded_run(
         &self,
         org: OrgId,
         job: &str,
@@ -247,6 +251,7 @@ impl App {
         match job {
             JOB_BOUGHT_TOGETHER => self.refresh_bought_together(actor.org).await,
             JOB_MEMBER_SEGMENTS => self.refresh_member_segments(actor.org).await,
+            crate::demand::JOB_DEMAND_FORECAST => self.refresh_demand_forecast(actor.org).await,
             _ => Err(AppError::invalid(
                 "job",
                 &format!("unknown job; one of: {}", JOBS.join(", ")),
@@ -450,6 +455,7 @@ pub fn spawn_nightly_jobs(app: App) -> tokio::task::JoinHandle<()> {
                         // Failures are recorded in the run and logged; the next job goes on.
                         let _ = app.refresh_bought_together(org).await;
                         let _ = app.refresh_member_segments(org).await;
+                        let _ = app.refresh_demand_forecast(org).await;
                     }
                 }
                 Err(e) => tracing::warn!(error = %e, "nightly jobs could not list organisations"),

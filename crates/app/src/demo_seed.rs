@@ -320,11 +320,36 @@ pub async fn seed_demo(
     seed_purchase_orders(app, org, store, &demo, &products, &suppliers, floor, now).await?;
     // Shelf labels (电子价签) on the best sellers, pushed to the label simulator.
     crate::labels::seed_demo_labels(app, org, store, &demo, &products, crate::labels::DEMO_LABELS, now).await?;
-    // 数据中心: the nightly "bought together" job, run once over the history just made.
+    // The weather the history had, and the week's outlook (as imported from a service).
+    let weather: Vec<linli_store::WeatherDay> = demo
+        .weather
+        .iter()
+        .map(|w| (w, "observed"))
+        .chain(
+            linli_demo::weather_outlook(&cfg, DEMO_WEATHER_OUTLOOK_DAYS)
+                .iter()
+                .map(|w| (w, "forecast"))
+                .collect::<Vec<_>>(),
+        )
+        .map(|(w, kind)| linli_store::WeatherDay {
+            day: crate::demand::day_number(w.date),
+            temp_max_dc: i64::from(w.temp_max_c) * 10,
+            temp_min_dc: i64::from(w.temp_min_c) * 10,
+            rain_dmm: i64::from(w.rain_mm) * 10,
+            condition_zh: w.condition_zh.clone(),
+            kind: kind.into(),
+        })
+        .collect();
+    s.upsert_weather(org, store, &weather, now).await?;
+    // 数据中心: the nightly jobs, run once over the history just made.
     app.refresh_bought_together(org).await?;
     app.refresh_member_segments(org).await?;
+    app.refresh_demand_forecast(org).await?;
     Ok(report)
 }
+
+/// Days of weather outlook the demo imports.
+const DEMO_WEATHER_OUTLOOK_DAYS: u32 = 7;
 
 /// The demo store gives away the fen of cash payments (抹分), as many stores do.
 const CASH_ROUNDING: CashRounding = CashRounding::DropFen;

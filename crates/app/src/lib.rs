@@ -8,6 +8,7 @@
 pub mod analytics;
 pub mod auth;
 pub mod catalog;
+pub mod demand;
 pub mod demo_seed;
 mod error;
 pub mod kiosk;
@@ -178,6 +179,8 @@ pub struct App {
     /// Electronic shelf labels: the driver (the built-in simulator unless a real one is
     /// given), live events and the push lock.
     pub labels: labels::Labels,
+    /// Markdowns are accepted one at a time (see `App::accept_markdown`).
+    pub(crate) markdown_turns: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl App {
@@ -191,6 +194,7 @@ impl App {
             payments: Arc::new(ports::SimulatedPayments::new()),
             sms: Arc::new(ports::SimulatedSms::new()),
             labels: labels::Labels::simulated(),
+            markdown_turns: Arc::new(tokio::sync::Mutex::new(())),
         }
     }
 

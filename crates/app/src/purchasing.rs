@@ -208,18 +208,7 @@ impl App {
         let now = self.now();
         let expected = if action == PoAction::Send {
             let s = self.store.supplier(actor.org, po.supplier_id).await?;
-            let t = |m: i64| {
-                jiff::civil::Time::new(
-                    i8::try_from(m / 60).unwrap_or(0),
-                    i8::try_from(m % 60).unwrap_or(0),
-                    0,
-                    0,
-                )
-                .unwrap_or(jiff::civil::Time::midnight())
-            };
-            purchasing::DeliveryRule::new(t(s.order_cutoff_min), t(s.delivery_time_min), s.lead_time_hours)
-                .ok()
-                .map(|r| r.expected_delivery(now))
+            Some(po_expected_delivery(&s, now))
         } else {
             None
         };
@@ -317,4 +306,20 @@ impl App {
             .await?;
         result.map_err(purchasing_err)
     }
+}
+
+/// When an order sent to `s` at `now` arrives, by its cut-off, delivery time and lead
+/// time (now, for a supplier whose times cannot be read).
+pub fn po_expected_delivery(s: &linli_store::SupplierRow, now: i64) -> i64 {
+    let t = |m: i64| {
+        jiff::civil::Time::new(
+            i8::try_from(m / 60).unwrap_or(0),
+            i8::try_from(m % 60).unwrap_or(0),
+            0,
+            0,
+        )
+        .unwrap_or(jiff::civil::Time::midnight())
+    };
+    purchasing::DeliveryRule::new(t(s.order_cutoff_min), t(s.delivery_time_min), s.lead_time_hours)
+        .map_or(now, |r| r.expected_delivery(now))
 }

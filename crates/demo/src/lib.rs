@@ -139,6 +139,13 @@ pub fn generate(cfg: &DemoConfig) -> Demo {
     }
 }
 
+/// The weather of the `days` days after the history: the outlook a weather service
+/// would give the store, continuing the history's weather.
+pub fn weather_outlook(cfg: &DemoConfig, days: u32) -> Vec<DemoWeather> {
+    let all = weather::generate(cfg.seed, cfg.start_date(), cfg.history_days + days);
+    all[cfg.history_days as usize..].to_vec()
+}
+
 /// Every sale of the history, in time order, generated lazily one day at a time.
 ///
 /// `demo` must come from [`generate`] with the same `cfg` (products are matched to

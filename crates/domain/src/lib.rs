@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod catalog;
 pub mod ids;
 pub mod loyalty;
+pub mod markdown;
 pub mod money;
 pub mod orders;
 pub mod phone;

@@ -48,7 +48,7 @@ pub struct CategoryWeek {
 
 /// Asia/Shanghai is UTC+8 all year (no daylight saving), so local hours and days are
 /// integer arithmetic on the stored instants, the same on both databases.
-const SHANGHAI_OFFSET_MS: i64 = 8 * 3_600_000;
+pub(crate) const SHANGHAI_OFFSET_MS: i64 = 8 * 3_600_000;
 
 /// What the member_segments job keeps about a member.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,7 +127,7 @@ impl Store {
     /// and "run now") take turns on the organisation's row: on PostgreSQL the second
     /// would otherwise delete what it saw, miss the first's new rows and collide with
     /// them. SQLite's BEGIN IMMEDIATE already takes turns.
-    async fn begin_replacing(&self, org: OrgId, table: &'static str) -> Result<crate::db::Tx> {
+    pub(crate) async fn begin_replacing(&self, org: OrgId, table: &'static str) -> Result<crate::db::Tx> {
         let mut tx = self.begin().await?;
         sqlx::query("UPDATE orgs SET name = name WHERE id = $1")
             .bind(org.0)

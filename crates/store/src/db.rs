@@ -145,6 +145,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0013_member_insights.sql"),
         postgres: include_str!("../migrations/postgres/0013_member_insights.sql"),
     },
+    Migration {
+        version: 14,
+        name: "demand",
+        sqlite: include_str!("../migrations/sqlite/0014_demand.sql"),
+        postgres: include_str!("../migrations/postgres/0014_demand.sql"),
+    },
 ];
 
 impl Store {

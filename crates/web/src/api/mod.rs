@@ -2,6 +2,7 @@
 //! OpenAPI 3.1 document. Conventions (paging, errors, idempotency) are in docs/api.md.
 
 mod analytics;
+mod demand;
 pub mod docs;
 mod kiosk;
 mod labels;
@@ -151,6 +152,7 @@ pub fn router() -> (axum::Router<AppState>, OpenApi) {
         .routes(routes!(list_buildings))
         .routes(routes!(audit_log))
         .merge(analytics::routes())
+        .merge(demand::routes())
         .merge(kiosk::routes())
         .merge(labels::routes())
         .merge(loyalty::routes())

@@ -65,6 +65,12 @@ fn detail_text(c: &Ctx, job: &str, status: &str, detail: &str) -> String {
             )
         }
         ("done", "member_segments", [members, _]) => format!("{members} {}", c.pick("位会员", "members")),
+        ("done", "demand_forecast", [series, days, alerts]) => format!(
+            "{series} {} · {days} {} · {alerts} {}",
+            c.pick("个商品×地点", "product × location series"),
+            c.pick("天预测", "forecast days"),
+            c.pick("条预警", "alerts")
+        ),
         _ => detail.to_string(),
     }
 }

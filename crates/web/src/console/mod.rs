@@ -12,6 +12,7 @@
 mod auth;
 mod catalog;
 mod data;
+mod demand;
 mod kiosk;
 mod labels;
 mod offers;
@@ -130,6 +131,14 @@ pub fn router() -> axum::Router<AppState> {
         )
         .route("/data", get(data::page))
         .route("/data/jobs/{job}/run", post(data::run))
+        .route("/data/forecast", get(demand::forecast_page))
+        .route("/data/weather", post(demand::import_weather))
+        .route("/replenishment", get(demand::replenishment_page))
+        .route("/replenishment/accept", post(demand::accept_replenishment))
+        .route("/markdowns", get(demand::markdowns_page))
+        .route("/markdowns/accept", post(demand::accept_markdown))
+        .route("/markdowns/ladder", post(demand::save_ladder))
+        .route("/markdowns/{id}/end", post(demand::end_markdown))
         .route(
             "/network",
             get(|s: Session| async move { placeholder(s, "nav.network") }),
@@ -332,6 +341,8 @@ fn nav(lang: Lang, role: Role, path: &str) -> Vec<NavGroup> {
         ("/orders", "nav.orders", FulfilOrders),
         ("/offers", "nav.offers", ViewCatalog),
         ("/labels", "nav.labels", ViewCatalog),
+        ("/replenishment", "nav.replenishment", ManagePurchasing),
+        ("/markdowns", "nav.markdowns", ManageOffers),
     ] {
         if may(p) {
             store.push(item(href, key, false));
