@@ -1286,3 +1286,160 @@ pub fn day_label(day: i64) -> (String, String) {
         format!("{} {} ({})", d.strftime("%b"), d.day(), en[w]),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store whose umbrellas sell 2 a day, 12 on a rainy day; 120 days, every third
+    /// day rainy; tomorrow a downpour is forecast.
+    fn rainy_store() -> DemandInput {
+        let today = day_number(jiff::civil::date(2026, 11, 26));
+        let (store, location, umbrella) = (StoreId(1), LocationId(1), ProductId(7));
+        let first_day = today - FORECAST_HISTORY_DAYS;
+        let rainy = |d: i64| d % 3 == 0;
+        let mut weather = BTreeMap::new();
+        for d in first_day..today + FORECAST_HORIZON_DAYS as i64 {
+            let rain = if d == today + 1 {
+                600
+            } else if rainy(d) && d < today {
+                80
+            } else {
+                0
+            };
+            weather.insert(
+                d,
+                WeatherDay {
+                    day: d,
+                    temp_max_dc: 180,
+                    temp_min_dc: 100,
+                    rain_dmm: rain,
+                    condition_zh: condition_of(rain).into(),
+                    kind: if d < today { "observed" } else { "forecast" }.into(),
+                },
+            );
+        }
+        DemandInput {
+            today,
+            series: vec![SalesSeries {
+                location,
+                product: umbrella,
+                first_day,
+                units: (first_day..today).map(|d| if rainy(d) { 12.0 } else { 2.0 }).collect(),
+            }],
+            weather: [(store, weather)].into_iter().collect(),
+            store_of: [(location, store)].into_iter().collect(),
+            // ¥25 an umbrella, in thousandths of a fen per unit.
+            products: [(umbrella, (Some(CategoryId(3)), 2_500_000))].into_iter().collect(),
+        }
+    }
+
+    #[test]
+    fn rain_raises_the_forecast_and_an_alert_naming_it() {
+        let input = rainy_store();
+        let today = input.today;
+        let (rows, alerts) = demand_of(&input);
+        let day = |d: i64, backtest: bool| {
+            rows.iter()
+                .find(|r| r.day == d && r.backtest == backtest)
+                .unwrap_or_else(|| panic!("day {d} backtest {backtest}"))
+        };
+        // Tomorrow rains: about 12, against about 2 without the rain.
+        let rain = day(today + 1, false);
+        assert!((rain.forecast_milli - 12_000).abs() < 1_500, "{rain:?}");
+        assert!((rain.baseline_milli - 2_000).abs() < 1_000, "{rain:?}");
+        assert!(rain.lo80_milli <= rain.forecast_milli && rain.forecast_milli <= rain.hi80_milli);
+        // A dry day: about 2.
+        let dry = day(today + 2, false);
+        assert!((dry.forecast_milli - 2_000).abs() < 1_000, "{dry:?}");
+        // The backtest covers the 14 days before today and follows the rain that came.
+        let tested: Vec<_> = rows.iter().filter(|r| r.backtest).collect();
+        assert_eq!(tested.len(), BACKTEST_DAYS);
+        for r in tested {
+            let want = if r.day % 3 == 0 { 12_000 } else { 2_000 };
+            assert!((r.forecast_milli - want).abs() < 1_500, "{r:?}");
+        }
+        assert_eq!(rows.iter().filter(|r| !r.backtest).count(), FORECAST_HORIZON_DAYS);
+        // One alert: tomorrow, rain, about +500%; today and the day after are dry.
+        assert_eq!(alerts.len(), 1, "{alerts:?}");
+        let a = &alerts[0];
+        assert_eq!(
+            (a.day, a.cause.as_str(), a.category),
+            (today + 1, "rain", CategoryId(3))
+        );
+        assert!(a.change_bp > 30_000, "{a:?}");
+        assert!((a.expected_milli - 30_000).abs() < 4_000, "¥25 × 12 in fen: {a:?}");
+    }
+
+    #[test]
+    fn without_weather_the_calendar_alone_is_used() {
+        let mut input = rainy_store();
+        input.weather.clear();
+        let (rows, alerts) = demand_of(&input);
+        assert_eq!(rows.iter().filter(|r| !r.backtest).count(), FORECAST_HORIZON_DAYS);
+        assert!(alerts.is_empty(), "no weather, no weather alert: {alerts:?}");
+        // The mean of the history (about 5.3 a day) rather than 12 tomorrow.
+        let tomorrow = rows.iter().find(|r| r.day == input.today + 1 && !r.backtest).unwrap();
+        assert!(tomorrow.forecast_milli < 9_000, "{tomorrow:?}");
+    }
+
+    #[test]
+    fn a_sparse_series_is_forecast_without_regressors() {
+        let mut input = rainy_store();
+        // Ten sales days in 120: the weather is not fitted to it.
+        input.series[0].units = (0..FORECAST_HISTORY_DAYS)
+            .map(|k| if k % 12 == 0 { 3.0 } else { 0.0 })
+            .collect();
+        let (rows, alerts) = demand_of(&input);
+        assert!(alerts.is_empty(), "{alerts:?}");
+        for r in rows.iter().filter(|r| !r.backtest) {
+            assert_eq!(r.forecast_milli, r.baseline_milli, "{r:?}");
+            assert!(r.forecast_milli >= 0 && r.lo80_milli >= 0);
+        }
+    }
+
+    #[test]
+    fn weather_csv_errors_name_the_line_and_column() {
+        let today = day_number(jiff::civil::date(2026, 11, 26));
+        let ok = parse_weather_csv(
+            "\u{feff}date,temp_max,temp_min,rain_mm,condition\n2026-11-27,14,8,32.5,暴雨\n",
+            today,
+        )
+        .unwrap();
+        assert_eq!(ok.len(), 1);
+        assert_eq!(ok[0].rain_mm, 32.5);
+        let err = |text: &str| match parse_weather_csv(text, today) {
+            Err(AppError::Invalid { message_en, .. }) => message_en,
+            other => panic!("{other:?}"),
+        };
+        assert!(err("").contains("empty"));
+        assert!(err("date,temp_max\n").contains("header"));
+        assert!(err("date,temp_max,temp_min,rain_mm\n2026-11-27,14,8\n").starts_with("line 2: 3 cells"));
+        assert!(
+            err("date,temp_max,temp_min,rain_mm\n2026-11-27,14,8,1\n2026-11-28,x,8,1\n")
+                .starts_with("line 3, column 2")
+        );
+        assert!(err("date,temp_max,temp_min,rain_mm\n2026-13-27,14,8,1\n").starts_with("line 2: date"));
+        assert!(err("date,temp_max,temp_min,rain_mm\n2026-11-27,4,8,1\n").contains("low is above the high"));
+        assert!(err("date,temp_max,temp_min,rain_mm\n2026-11-27,14,8,-1\n").contains("rain_mm"));
+        assert!(err("date,temp_max,temp_min,rain_mm\n").contains("no days"));
+    }
+
+    #[test]
+    fn rain_grades_and_day_labels() {
+        assert_eq!(condition_of(0), "晴");
+        assert_eq!(condition_of(50), "小雨");
+        assert_eq!(condition_of(120), "中雨");
+        assert_eq!(condition_of(300), "大雨");
+        assert_eq!(condition_of(600), "暴雨");
+        let d = day_number(jiff::civil::date(2026, 11, 27));
+        assert_eq!(date_of(d), Some(jiff::civil::date(2026, 11, 27)));
+        assert_eq!(
+            day_label(d),
+            ("11月27日（周五）".to_string(), "Nov 27 (Fri)".to_string())
+        );
+        // 国庆: a holiday day off; 2026-10-10 (Saturday) is a 调休 working day.
+        assert_eq!(calendar_effects(day_number(jiff::civil::date(2026, 10, 2)))[0], 1.0);
+        assert_eq!(calendar_effects(day_number(jiff::civil::date(2026, 10, 10)))[2], 1.0);
+    }
+}

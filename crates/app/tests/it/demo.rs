@@ -361,6 +361,7 @@ async fn demo_community_lands_whole_on_sqlite() {
     let (_dir, url) = linli_testkit::temp_sqlite_url();
     let (app, report) = seeded(&url, TIER_DAYS).await;
     check_demo(&app, &report, TIER_DAYS).await;
+    crate::planning::check_planning(&app, &manager(&app).await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -368,6 +369,7 @@ async fn demo_community_lands_whole_on_postgres() {
     let url = linli_testkit::fresh_pg_url();
     let (app, report) = seeded(&url, TIER_DAYS).await;
     check_demo(&app, &report, TIER_DAYS).await;
+    crate::planning::check_planning(&app, &manager(&app).await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -31,6 +31,7 @@ macro_rules! on_both_backends {
 
 mod analytics;
 mod conformance;
+mod demand;
 mod fixtures;
 mod integrity;
 mod kiosk;
