@@ -18,6 +18,7 @@ macro_rules! on_both_backends {
 }
 
 mod analytics;
+mod demand;
 mod api;
 mod console;
 mod kiosk;
