@@ -431,6 +431,44 @@ describe('the staff console in a browser', { concurrency: false }, () => {
     }
   });
 
+  test('demand planning: the forecast chart draws, a replenishment becomes a sent PO, a markdown is accepted and undone', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const { page, watch } = await managerPage();
+    page.on('dialog', (d) => d.accept());
+    try {
+      await go(page, '/data/forecast');
+      assert.match(await textOf(page.locator('#demand-alerts')), /需求预警/);
+      // The best seller's forecast: 14 days ahead as points, with the 80% band.
+      const points = page.locator('#forecast-chart svg.chart circle.outlook');
+      assert.equal(await points.count(), 14, 'fourteen days ahead');
+      assert.equal(await page.locator('#forecast-chart polygon.band').count(), 1);
+      await mkdir(SCREENSHOTS, { recursive: true });
+      await page.screenshot({ path: join(SCREENSHOTS, 'demand-forecast.png'), fullPage: true });
+
+      await go(page, '/replenishment');
+      const order = page.locator('section.card[id^="supplier-"]').first();
+      const supplier = (await textOf(order.locator('h3'))).split(' ')[0];
+      await order.locator('button[type="submit"]').click();
+      await page.waitForURL(/\/purchase-orders\/\d+$/);
+      assert.match(await textOf(page.locator('.badge.po-sent')), /已下单/);
+      assert.ok((await textOf(page.locator('dl.facts'))).includes(supplier), supplier);
+
+      await go(page, '/markdowns');
+      const row = page.locator('#markdown-suggestions tbody tr').first();
+      const name = await textOf(row.locator('td').nth(1));
+      await row.locator('button[type="submit"]').click();
+      await page.waitForURL(/\/markdowns\?done=accepted$/);
+      assert.match(await textOf(page.locator('.notice')), /已降价/);
+      const done = page.locator('#markdowns tbody tr').first();
+      assert.ok((await textOf(done)).includes(name), name);
+      await done.locator('button[type="submit"]').click();
+      await page.waitForURL(/\/markdowns\?done=ended$/);
+      assert.match(await textOf(page.locator('#markdowns tbody tr').first()), /已结束/);
+      watch.check();
+    } finally {
+      await page.close();
+    }
+  });
+
   test('screenshots of the console for the README are saved', { timeout: TEST_TIMEOUT_MS }, async () => {
     await mkdir(SCREENSHOTS, { recursive: true });
     const { page, watch } = await managerPage();
