@@ -911,8 +911,7 @@ async fn seed_offers(
                             row.id.0,
                             IssueInput {
                                 member_ids: ids,
-                                phones: Vec::new(),
-                                segment: None,
+                                ..IssueInput::default()
                             },
                         )
                         .await?;

@@ -90,6 +90,9 @@ pub struct PromotionInput {
     pub note: Option<String>,
 }
 
+/// Days a product-based audience looks back unless told.
+pub const AUDIENCE_DAYS_DEFAULT: i64 = 180;
+
 /// Whom to give a coupon: member ids, phone numbers, or both.
 #[derive(Debug, Clone, Default)]
 pub struct IssueInput {
@@ -98,6 +101,11 @@ pub struct IssueInput {
     /// Every member of this segment (会员客群: 高价值, 沉睡, …) as the member_segments job
     /// last sorted them.
     pub segment: Option<String>,
+    /// Every member who bought a product of this category (or one under it) in the last
+    /// `bought_within_days` days (default 180): a product-based audience, such as young
+    /// parents for a milk-powder coupon (bought 母婴).
+    pub bought_category: Option<i64>,
+    pub bought_within_days: Option<i64>,
 }
 
 /// A cart to price: (product id, quantity: pieces, or grams for weighed goods).
@@ -562,6 +570,20 @@ impl App {
             }
             None => Vec::new(),
         };
+        let buyers = match input.bought_category {
+            Some(category) => self.category_buyers(actor, category, input.bought_within_days).await?,
+            None => Vec::new(),
+        };
+        if input.bought_category.is_some() && buyers.is_empty() {
+            return Err(bad(
+                "bought_category",
+                "no member bought from this category in that time",
+                "这段时间内没有会员购买过该品类",
+            ));
+        }
+        let mut segment_members = segment_members;
+        let mut seen: std::collections::HashSet<MemberId> = segment_members.iter().copied().collect();
+        segment_members.extend(buyers.into_iter().filter(|m| seen.insert(*m)));
         let count = input.member_ids.len() + input.phones.len() + segment_members.len();
         if count == 0 {
             return Err(bad(
@@ -625,6 +647,32 @@ impl App {
                 Some(actor.staff),
                 self.now(),
             )
+            .await?)
+    }
+
+    /// Members who bought a product of `category` (or one under it) in the last `days`
+    /// days (default 180, at most 730): a product-based audience.
+    pub async fn category_buyers(
+        &self,
+        actor: &Actor,
+        category: i64,
+        days: Option<i64>,
+    ) -> Result<Vec<MemberId>, AppError> {
+        actor.require(Permission::ViewMembers)?;
+        let days = days.unwrap_or(AUDIENCE_DAYS_DEFAULT);
+        if !(1..=730).contains(&days) {
+            return Err(bad(
+                "bought_within_days",
+                "must be from 1 to 730 days",
+                "天数须在 1 到 730 之间",
+            ));
+        }
+        self.offer_category(actor.org, Some(category))
+            .await
+            .map_err(|_| bad("bought_category", "no such category", "没有这个品类"))?;
+        Ok(self
+            .store
+            .category_buyers(actor.org, category, self.now() - days * 86_400_000)
             .await?)
     }
 

@@ -401,6 +401,26 @@ impl Store {
         Ok(rows.iter().map(|r| MemberId(r.get("member_id"))).collect())
     }
 
+    /// Members who bought a product of `category` (or of a category under it, two levels
+    /// down) in a completed order created at or after `since`: a product-based audience
+    /// ("young parents": bought 母婴 in the last half year).
+    pub async fn category_buyers(&self, org: OrgId, category: i64, since: i64) -> Result<Vec<MemberId>> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT o.member_id FROM orders o JOIN order_lines l ON l.order_id = o.id \
+             JOIN products p ON p.id = l.product_id \
+             WHERE o.org_id = $1 AND o.status = 'completed' AND o.member_id IS NOT NULL AND o.created_at >= $2 \
+             AND p.category_id IN (SELECT c.id FROM categories c LEFT JOIN categories up ON up.id = c.parent_id \
+                 WHERE c.org_id = $1 AND (c.id = $3 OR c.parent_id = $3 OR up.parent_id = $3)) \
+             ORDER BY o.member_id",
+        )
+        .bind(org.0)
+        .bind(since)
+        .bind(category)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(|r| MemberId(r.get("member_id"))).collect())
+    }
+
     /// Members per segment, largest first.
     pub async fn segment_sizes(&self, org: OrgId) -> Result<Vec<(String, i64)>> {
         let rows = sqlx::query(

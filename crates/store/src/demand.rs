@@ -147,8 +147,9 @@ impl Store {
     /// many were written.
     pub async fn upsert_weather(&self, org: OrgId, store: StoreId, days: &[WeatherDay], at: i64) -> Result<usize> {
         let mut tx = self.begin().await?;
+        let mut written = 0;
         for d in days {
-            sqlx::query(
+            written += sqlx::query(
                 "INSERT INTO weather_days (org_id, store_id, day, temp_max_dc, temp_min_dc, rain_dmm, condition_zh, kind, updated_at) \
                  SELECT $1, s.id, $3, $4, $5, $6, $7, $8, $9 FROM stores s WHERE s.id = $2 AND s.org_id = $1 \
                  ON CONFLICT (org_id, store_id, day) DO UPDATE SET temp_max_dc = excluded.temp_max_dc, \
@@ -165,10 +166,11 @@ impl Store {
             .bind(&d.kind)
             .bind(at)
             .execute(&mut *tx)
-            .await?;
+            .await?
+            .rows_affected() as usize;
         }
         tx.commit().await?;
-        Ok(days.len())
+        Ok(written)
     }
 
     /// A store's weather days in [from, until), oldest first.
@@ -508,11 +510,16 @@ impl Store {
         Ok(())
     }
 
-    /// Records an accepted markdown; answers its id.
+    /// Records an accepted markdown; answers its id. A store, product, lot or promotion
+    /// of another organisation is not found.
     pub async fn record_markdown(&self, org: OrgId, m: &NewMarkdown, at: i64) -> Result<i64> {
         let row = sqlx::query(
             "INSERT INTO markdowns (org_id, store_id, product_id, lot_id, kind, off_bp, price_fen, units, promotion_id, \
-             created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+             created_by, created_at) SELECT $1, s.id, p.id, $4, $5, $6, $7, $8, pr.id, $10, $11 \
+             FROM stores s JOIN products p ON p.id = $3 AND p.org_id = $1 JOIN promotions pr ON pr.id = $9 AND pr.org_id = $1 \
+             WHERE s.id = $2 AND s.org_id = $1 \
+             AND ($4 IS NULL OR EXISTS (SELECT 1 FROM lots l WHERE l.id = $4 AND l.org_id = $1 AND l.product_id = p.id)) \
+             RETURNING id",
         )
         .bind(org.0)
         .bind(m.store.0)
@@ -525,8 +532,9 @@ impl Store {
         .bind(m.promotion)
         .bind(m.created_by)
         .bind(at)
-        .fetch_one(&self.pool)
-        .await?;
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(crate::StoreError::NotFound)?;
         Ok(row.get("id"))
     }
 
@@ -535,8 +543,9 @@ impl Store {
     pub async fn markdowns(&self, org: OrgId, store: StoreId, active_at: i64, limit: i64) -> Result<Vec<MarkdownRow>> {
         let rows = sqlx::query(
             "SELECT m.id, m.product_id, p.name_zh, m.lot_id, m.kind, m.off_bp, m.price_fen, m.units, m.promotion_id, \
-             pr.ends_at, pr.status, pr.starts_at, m.created_at FROM markdowns m JOIN products p ON p.id = m.product_id \
-             JOIN promotions pr ON pr.id = m.promotion_id WHERE m.org_id = $1 AND m.store_id = $2 \
+             pr.ends_at, pr.status, pr.starts_at, m.created_at FROM markdowns m \
+             JOIN products p ON p.id = m.product_id AND p.org_id = m.org_id \
+             JOIN promotions pr ON pr.id = m.promotion_id AND pr.org_id = m.org_id WHERE m.org_id = $1 AND m.store_id = $2 \
              ORDER BY m.created_at DESC, m.id DESC LIMIT $3",
         )
         .bind(org.0)

@@ -139,9 +139,11 @@ pub async fn weather_days_come_back_in_order_are_replaced_and_stay_in_their_orga
     );
 
     // Another organisation's store: nothing is written, for either organisation.
-    s.upsert_weather(a.org, b.store, &[weather_day(d, 100, 0, "晴", "observed")], T0)
+    let written = s
+        .upsert_weather(a.org, b.store, &[weather_day(d, 100, 0, "晴", "observed")], T0)
         .await
         .unwrap();
+    assert_eq!(written, 0, "nothing written is reported as nothing");
     assert!(s.weather(a.org, b.store, d - 10, d + 10).await.unwrap().is_empty());
     assert!(s.weather(b.org, b.store, d - 10, d + 10).await.unwrap().is_empty());
 
@@ -846,6 +848,35 @@ pub async fn markdowns_are_newest_first_and_active_while_their_promotion_runs(s:
         .await
         .unwrap();
     assert_ne!(expiry, slow);
+    // Another organisation's store, product or promotion, or a lot of another product:
+    // not found, nothing recorded.
+    let theirs = product(&s, &b, "P1", "牛奶").await;
+    let their_sale = flash_sale(&s, b.org, theirs, "临期特价 牛奶", T0 + 48 * HOUR).await;
+    for (store, product, lot, promotion) in [
+        (b.store, milk, None, milk_sale.0),
+        (a.store, theirs, None, milk_sale.0),
+        (a.store, milk, None, their_sale.0),
+        (a.store, eggs, Some(l1), eggs_sale.0),
+    ] {
+        let refused = s
+            .record_markdown(
+                a.org,
+                &NewMarkdown {
+                    store,
+                    product,
+                    lot,
+                    kind: "expiry",
+                    off_bp: 5_000,
+                    price_fen: 250,
+                    units: 1,
+                    promotion,
+                    created_by: None,
+                },
+                T0,
+            )
+            .await;
+        assert!(matches!(refused, Err(linli_store::StoreError::NotFound)), "{refused:?}");
+    }
 
     let rows = s.markdowns(a.org, a.store, T0 + 2 * HOUR, 10).await.unwrap();
     assert_eq!(

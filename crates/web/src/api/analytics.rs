@@ -30,6 +30,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(segment_sizes))
         .routes(routes!(member_insights))
         .routes(routes!(shop_bought_together))
+        .routes(routes!(audience))
 }
 
 /// Suggestions shown with a product, at most this many.
@@ -353,4 +354,39 @@ fn heat_out(h: AppHeat) -> HeatMaps {
     responses((status = 200, body = HeatMaps), Errors))]
 async fn heat_maps(State(s): State<AppState>, Auth(a): Auth) -> R<JsonOut<HeatMaps>> {
     Ok(axum::Json(heat_out(s.app.heat_maps(&a.actor).await?)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AudienceQuery {
+    /// Members who bought from this category (or one under it).
+    pub bought_category: i64,
+    /// How far back, in days (1–730, default 180).
+    pub bought_within_days: Option<i64>,
+}
+
+/// A product-based audience: how many members it holds and who (view_members).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Audience {
+    pub members: usize,
+    pub member_ids: Vec<i64>,
+}
+
+/// A product-based audience (such as young parents: bought 母婴 lately), to issue a
+/// coupon to with `{"bought_category": …}` on `POST /api/v1/coupons/{id}/issues`.
+#[utoipa::path(get, path = "/api/v1/analytics/audiences", tag = "analytics", security(("bearer" = [])),
+    params(AudienceQuery), responses((status = 200, body = Audience), Errors))]
+async fn audience(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    super::Query(q): super::Query<AudienceQuery>,
+) -> R<JsonOut<Audience>> {
+    let ids = s
+        .app
+        .category_buyers(&a.actor, q.bought_category, q.bought_within_days)
+        .await?;
+    Ok(axum::Json(Audience {
+        members: ids.len(),
+        member_ids: ids.into_iter().map(|m| m.0).collect(),
+    }))
 }

@@ -207,6 +207,11 @@ pub struct IssueRequest {
     pub phones: Vec<String>,
     /// Every member of this segment (高价值, 品质导向, 价格敏感, 新客, 一般, 沉睡).
     pub segment: Option<String>,
+    /// Every member who bought from this category (or one under it) lately: a
+    /// product-based audience, such as young parents (母婴) for a milk-powder coupon.
+    pub bought_category: Option<i64>,
+    /// How far back `bought_category` looks, in days (1–730, default 180).
+    pub bought_within_days: Option<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -573,6 +578,8 @@ async fn issue_coupon(
         member_ids: i.member_ids,
         phones: i.phones,
         segment: i.segment,
+        bought_category: i.bought_category,
+        bought_within_days: i.bought_within_days,
     };
     let outcome = s.app.issue_coupon(&a.actor, id, input).await?;
     Ok((StatusCode::CREATED, axum::Json(IssueResult::from(outcome))))

@@ -838,7 +838,7 @@ pub async fn issue_coupon(State(st): State<AppState>, s: Session, Path(id): Path
                 IssueInput {
                     member_ids: Vec::new(),
                     phones,
-                    segment: None,
+                    ..IssueInput::default()
                 },
             )
             .await

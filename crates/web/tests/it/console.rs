@@ -768,13 +768,20 @@ async fn demand_planning_pages_show_their_empty_states_and_refuse_bad_weather_on
     let b = t.sign_in("owner").await;
     let page = t.get("/data/forecast", &b.cookie).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("需求预警") && page.body.contains("未来三天没有"), "{}", page.body);
+    assert!(
+        page.body.contains("需求预警") && page.body.contains("未来三天没有"),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("还没有预测"), "{}", page.body);
     let bad = t
         .post(
             "/data/weather",
             &b.cookie,
-            &[("_csrf", &b.csrf), ("csv", "date,temp_max,temp_min,rain_mm\n2026-11-27,14,8,x")],
+            &[
+                ("_csrf", &b.csrf),
+                ("csv", "date,temp_max,temp_min,rain_mm\n2026-11-27,14,8,x"),
+            ],
         )
         .await;
     assert_eq!(bad.status, StatusCode::OK, "the form again, with the message");
@@ -784,28 +791,48 @@ async fn demand_planning_pages_show_their_empty_states_and_refuse_bad_weather_on
         .post(
             "/data/weather",
             &b.cookie,
-            &[("_csrf", &b.csrf), ("csv", "date,temp_max,temp_min,rain_mm\n2026-03-03,14,8,52")],
+            &[
+                ("_csrf", &b.csrf),
+                ("csv", "date,temp_max,temp_min,rain_mm\n2026-03-03,14,8,52"),
+            ],
         )
         .await;
     assert_eq!(good.status, StatusCode::SEE_OTHER, "{}", good.body);
     let page = t.get(good.location(), &b.cookie).await;
-    assert!(page.body.contains("已写入 1 天天气") && page.body.contains("暴雨"), "{}", page.body);
+    assert!(
+        page.body.contains("已写入 1 天天气") && page.body.contains("暴雨"),
+        "{}",
+        page.body
+    );
     let page = t.get("/replenishment", &b.cookie).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("还没有需求预测"), "{}", page.body);
     let page = t.get("/markdowns", &b.cookie).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("暂无需要降价的商品") && page.body.contains("3:20,1:50"), "{}", page.body);
+    assert!(
+        page.body.contains("暂无需要降价的商品") && page.body.contains("3:20,1:50"),
+        "{}",
+        page.body
+    );
     let bad = t
         .post(
             "/markdowns/ladder",
             &b.cookie,
-            &[("_csrf", &b.csrf), ("steps", "3:20,1:10"), ("floor_cost_pct", "100"), ("slow_cover_days", "60"), ("slow_off_pct", "30")],
+            &[
+                ("_csrf", &b.csrf),
+                ("steps", "3:20,1:10"),
+                ("floor_cost_pct", "100"),
+                ("slow_cover_days", "60"),
+                ("slow_off_pct", "30"),
+            ],
         )
         .await;
     assert!(bad.body.contains("剩余天数越少折扣越大"), "{}", bad.body);
     let cashier = t.sign_in("cashier").await;
-    assert_eq!(t.get("/replenishment", &cashier.cookie).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        t.get("/replenishment", &cashier.cookie).await.status,
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(t.get("/markdowns", &cashier.cookie).await.status, StatusCode::FORBIDDEN);
     assert_eq!(t.get("/data/forecast", &cashier.cookie).await.status, StatusCode::OK);
 }

@@ -58,12 +58,23 @@ async fn plan_from_weather_to_orders_and_markdowns(t: TestApp) {
         ]
     );
     assert_eq!(w["items"][1]["rain_mm"], 52.0);
-    let (_, theirs) = t.call("GET", "/api/v1/weather?from=2026-11-24", Some(&other), None).await;
+    let (_, theirs) = t
+        .call("GET", "/api/v1/weather?from=2026-11-24", Some(&other), None)
+        .await;
     assert_eq!(theirs["items"], json!([]), "weather is the store's own");
     for (body, field) in [
-        (json!({"csv": "date,temp_max,temp_min,rain_mm\n2026-11-27,14,8,lots\n"}), "csv"),
-        (json!({"days": [{"date": "27/11/2026", "temp_max": 1, "temp_min": 0, "rain_mm": 0}]}), "days[0].date"),
-        (json!({"days": [{"date": "2026-11-27", "temp_max": 1, "temp_min": 5, "rain_mm": 0}]}), "days[0].temp_min"),
+        (
+            json!({"csv": "date,temp_max,temp_min,rain_mm\n2026-11-27,14,8,lots\n"}),
+            "csv",
+        ),
+        (
+            json!({"days": [{"date": "27/11/2026", "temp_max": 1, "temp_min": 0, "rain_mm": 0}]}),
+            "days[0].date",
+        ),
+        (
+            json!({"days": [{"date": "2026-11-27", "temp_max": 1, "temp_min": 5, "rain_mm": 0}]}),
+            "days[0].temp_min",
+        ),
         (json!({"days": []}), "days"),
     ] {
         let (status, e) = t.call("POST", "/api/v1/weather", Some(&owner), Some(body)).await;
@@ -71,9 +82,17 @@ async fn plan_from_weather_to_orders_and_markdowns(t: TestApp) {
         assert_eq!(error_of(&e).1.as_deref(), Some(field), "{e}");
     }
     let (_, e) = t
-        .call("POST", "/api/v1/weather", Some(&owner), Some(json!({"csv": "date,temp_max,temp_min,rain_mm\n2026-11-27,14,8,x\n"})))
+        .call(
+            "POST",
+            "/api/v1/weather",
+            Some(&owner),
+            Some(json!({"csv": "date,temp_max,temp_min,rain_mm\n2026-11-27,14,8,x\n"})),
+        )
         .await;
-    assert!(e["error"]["message_zh"].as_str().unwrap().contains("第 2 行第 4 列"), "{e}");
+    assert!(
+        e["error"]["message_zh"].as_str().unwrap().contains("第 2 行第 4 列"),
+        "{e}"
+    );
     let (status, _) = t
         .call("POST", "/api/v1/weather", Some(&cashier), Some(json!({"csv": csv})))
         .await;
@@ -85,8 +104,10 @@ async fn plan_from_weather_to_orders_and_markdowns(t: TestApp) {
             "POST",
             "/api/v1/suppliers",
             Some(&owner),
-            Some(json!({"code": "GM", "name_zh": "光明", "kind": "factory", "lead_time_hours": 24,
-                        "order_cutoff": "16:00", "delivery_time": "08:00"})),
+            Some(
+                json!({"code": "GM", "name_zh": "光明", "kind": "factory", "lead_time_hours": 24,
+                        "order_cutoff": "16:00", "delivery_time": "08:00"}),
+            ),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{sup}");
@@ -136,11 +157,19 @@ async fn plan_from_weather_to_orders_and_markdowns(t: TestApp) {
         .collect();
     t.store.replace_demand(t.a.org, &rows, &[], NOW).await.unwrap();
     let (status, fc) = t
-        .call("GET", &format!("/api/v1/products/{milk}/forecast"), Some(&cashier), None)
+        .call(
+            "GET",
+            &format!("/api/v1/products/{milk}/forecast"),
+            Some(&cashier),
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{fc}");
     assert_eq!(fc["items"].as_array().unwrap().len(), 14);
-    assert_eq!((fc["items"][0]["forecast"].as_f64(), fc["items"][0]["actual"].clone()), (Some(20.0), json!(null)));
+    assert_eq!(
+        (fc["items"][0]["forecast"].as_f64(), fc["items"][0]["actual"].clone()),
+        (Some(20.0), json!(null))
+    );
     let (status, _) = t
         .call("GET", &format!("/api/v1/products/{milk}/forecast"), Some(&other), None)
         .await;
@@ -157,16 +186,27 @@ async fn plan_from_weather_to_orders_and_markdowns(t: TestApp) {
     let big_s = 20.0 * (lead + 1.0) + Z95 * 4.0 * (lead + 1.0).sqrt();
     let line = &order["lines"][0];
     assert!((line["reorder_point"].as_f64().unwrap() - s).abs() < 0.01, "{line} {s}");
-    assert!((line["order_up_to"].as_f64().unwrap() - big_s).abs() < 0.01, "{line} {big_s}");
+    assert!(
+        (line["order_up_to"].as_f64().unwrap() - big_s).abs() < 0.01,
+        "{line} {big_s}"
+    );
     let qty = (big_s - 10.0).ceil() as i64;
     assert_eq!((line["on_hand"].as_i64(), line["qty"].as_i64()), (Some(10), Some(qty)));
     assert_eq!(line["cost_fen"].as_i64(), Some(qty * 300));
     let (status, _) = t.call("GET", "/api/v1/replenishment", Some(&cashier), None).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, e) = t
-        .call("GET", "/api/v1/replenishment?service_level_bp=10000", Some(&owner), None)
+        .call(
+            "GET",
+            "/api/v1/replenishment?service_level_bp=10000",
+            Some(&owner),
+            None,
+        )
         .await;
-    assert_eq!((status, error_of(&e).1.as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some("service_level_bp")));
+    assert_eq!(
+        (status, error_of(&e).1.as_deref()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("service_level_bp"))
+    );
     let (_, theirs) = t.call("GET", "/api/v1/replenishment", Some(&other), None).await;
     assert_eq!(theirs["items"], json!([]));
 
@@ -194,7 +234,10 @@ async fn plan_from_weather_to_orders_and_markdowns(t: TestApp) {
     let (status, e) = t
         .call("POST", "/api/v1/replenishment/orders", Some(&owner), Some(accept))
         .await;
-    assert_eq!((status, error_of(&e).1.as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some("supplier_id")));
+    assert_eq!(
+        (status, error_of(&e).1.as_deref()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("supplier_id"))
+    );
 
     // Markdown: one day left → −50% = ¥2.50, under the cost ¥3.00: held at ¥3.00.
     let (status, m) = t.call("GET", "/api/v1/markdowns/suggestions", Some(&owner), None).await;
@@ -207,25 +250,45 @@ async fn plan_from_weather_to_orders_and_markdowns(t: TestApp) {
         .unwrap_or_else(|| panic!("{m}"))
         .clone();
     assert_eq!(
-        (sug["days_left"].as_i64(), sug["price_fen"].as_i64(), sug["off_bp"].as_i64(), sug["floored"].as_bool(), sug["units"].as_i64()),
+        (
+            sug["days_left"].as_i64(),
+            sug["price_fen"].as_i64(),
+            sug["off_bp"].as_i64(),
+            sug["floored"].as_bool(),
+            sug["units"].as_i64()
+        ),
         (Some(1), Some(300), Some(4000), Some(true), Some(10))
     );
     let lot = sug["lot_id"].as_i64().unwrap();
-    let (status, _) = t.call("GET", "/api/v1/markdowns/suggestions", Some(&cashier), None).await;
+    let (status, _) = t
+        .call("GET", "/api/v1/markdowns/suggestions", Some(&cashier), None)
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, e) = t.call("POST", "/api/v1/markdowns", Some(&owner), Some(json!({}))).await;
-    assert_eq!((status, error_of(&e).1.as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some("lot_id")));
+    assert_eq!(
+        (status, error_of(&e).1.as_deref()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("lot_id"))
+    );
     let (status, e) = t
         .call("POST", "/api/v1/markdowns", Some(&other), Some(json!({"lot_id": lot})))
         .await;
-    assert_eq!((status, error_of(&e).1.as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some("lot_id")), "not theirs");
+    assert_eq!(
+        (status, error_of(&e).1.as_deref()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("lot_id")),
+        "not theirs"
+    );
     let (status, md) = t
         .call("POST", "/api/v1/markdowns", Some(&owner), Some(json!({"lot_id": lot})))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{md}");
-    assert_eq!((md["price_fen"].as_i64(), md["active"].as_bool()), (Some(300), Some(true)));
+    assert_eq!(
+        (md["price_fen"].as_i64(), md["active"].as_bool()),
+        (Some(300), Some(true))
+    );
     let quote = json!({"lines": [{"product_id": milk, "qty": 1}]});
-    let (_, q) = t.call("POST", "/api/v1/pricing/quote", Some(&cashier), Some(quote.clone())).await;
+    let (_, q) = t
+        .call("POST", "/api/v1/pricing/quote", Some(&cashier), Some(quote.clone()))
+        .await;
     assert_eq!(q["total_fen"].as_i64(), Some(300), "{q}");
     let (status, _) = t
         .call("POST", "/api/v1/markdowns", Some(&owner), Some(json!({"lot_id": lot})))
@@ -237,8 +300,14 @@ async fn plan_from_weather_to_orders_and_markdowns(t: TestApp) {
     let (status, ended) = t
         .call("POST", &format!("/api/v1/markdowns/{id}/end"), Some(&owner), None)
         .await;
-    assert_eq!((status, ended["active"].as_bool()), (StatusCode::OK, Some(false)), "{ended}");
-    let (_, q) = t.call("POST", "/api/v1/pricing/quote", Some(&cashier), Some(quote)).await;
+    assert_eq!(
+        (status, ended["active"].as_bool()),
+        (StatusCode::OK, Some(false)),
+        "{ended}"
+    );
+    let (_, q) = t
+        .call("POST", "/api/v1/pricing/quote", Some(&cashier), Some(quote))
+        .await;
     assert_eq!(q["total_fen"].as_i64(), Some(500), "the regular price is back: {q}");
     let (status, _) = t
         .call("POST", &format!("/api/v1/markdowns/{id}/end"), Some(&other), None)
@@ -254,7 +323,10 @@ async fn plan_from_weather_to_orders_and_markdowns(t: TestApp) {
             Some(json!({"steps": "3:20,x", "floor_cost_bp": 10000, "slow_cover_days": 60, "slow_off_bp": 3000})),
         )
         .await;
-    assert_eq!((status, error_of(&e).1.as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some("steps")));
+    assert_eq!(
+        (status, error_of(&e).1.as_deref()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("steps"))
+    );
     assert!(e["error"]["message_zh"].as_str().unwrap().contains("第 2 档"), "{e}");
     let (status, l) = t
         .call(
@@ -264,10 +336,23 @@ async fn plan_from_weather_to_orders_and_markdowns(t: TestApp) {
             Some(json!({"steps": "1:40, 4:10", "floor_cost_bp": 0, "slow_cover_days": 30, "slow_off_bp": 2000})),
         )
         .await;
-    assert_eq!((status, l["steps"].as_str()), (StatusCode::OK, Some("4:10,1:40")), "{l}");
+    assert_eq!(
+        (status, l["steps"].as_str()),
+        (StatusCode::OK, Some("4:10,1:40")),
+        "{l}"
+    );
     let (_, m) = t.call("GET", "/api/v1/markdowns/suggestions", Some(&owner), None).await;
-    let sug = m["items"].as_array().unwrap().iter().find(|x| x["kind"] == "expiry").unwrap();
-    assert_eq!((sug["price_fen"].as_i64(), sug["floored"].as_bool()), (Some(300), Some(false)), "−40%, no floor");
+    let sug = m["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["kind"] == "expiry")
+        .unwrap();
+    assert_eq!(
+        (sug["price_fen"].as_i64(), sug["floored"].as_bool()),
+        (Some(300), Some(false)),
+        "−40%, no floor"
+    );
     let (_, theirs) = t.call("GET", "/api/v1/markdowns/ladders", Some(&other), None).await;
     assert_eq!(theirs["items"][0]["steps"], "3:20,1:50", "their default is untouched");
 }

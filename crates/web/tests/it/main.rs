@@ -18,9 +18,9 @@ macro_rules! on_both_backends {
 }
 
 mod analytics;
-mod demand;
 mod api;
 mod console;
+mod demand;
 mod kiosk;
 mod labels;
 mod loyalty;

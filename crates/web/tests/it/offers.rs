@@ -19,6 +19,7 @@ on_both_backends!(offers:
     used_coupon_in_a_quote_is_a_conflict_and_limits_are_reported,
     console_page_lists_creates_issues_and_ends_offers,
     junk_never_causes_a_server_error,
+    a_coupon_goes_to_the_members_who_bought_from_a_category,
 );
 
 const DAY: i64 = 86_400_000;
@@ -1092,4 +1093,180 @@ async fn a_coupon_goes_to_every_member_of_a_segment_of_ones_own_organisation(t: 
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(error_of(&body).1.as_deref(), Some("segment"));
+}
+
+/// A product-based audience: the young parents (bought 母婴, here under 母婴宠物) get the
+/// milk-powder coupon; who bought only snacks, or before the window, does not.
+async fn a_coupon_goes_to_the_members_who_bought_from_a_category(t: TestApp) {
+    let owner = t.login("a_owner").await;
+    let cashier = t.login("a_cashier").await;
+    let parent = create(
+        &t,
+        &owner,
+        "/api/v1/categories",
+        json!({"code": "MYCW", "name_zh": "母婴宠物"}),
+    )
+    .await;
+    let baby = create(
+        &t,
+        &owner,
+        "/api/v1/categories",
+        json!({"code": "MY", "name_zh": "母婴", "parent_id": parent["id"]}),
+    )
+    .await;
+    let snacks = create(
+        &t,
+        &owner,
+        "/api/v1/categories",
+        json!({"code": "LS", "name_zh": "零食"}),
+    )
+    .await;
+    let formula = t
+        .product(
+            &owner,
+            "F1",
+            "奶粉",
+            json!({"price_fen": 19_800, "category_id": baby["id"]}),
+        )
+        .await;
+    let chips = t
+        .product(
+            &owner,
+            "C1",
+            "薯片",
+            json!({"price_fen": 800, "category_id": snacks["id"]}),
+        )
+        .await;
+    let lines: Vec<linli_store::ReceiveLine> = [formula, chips]
+        .iter()
+        .map(|p| linli_store::ReceiveLine {
+            product: linli_domain::ids::ProductId(*p),
+            lot_code: "L1".into(),
+            expires_at: None,
+            qty: 50,
+            unit_cost_fen: None,
+        })
+        .collect();
+    t.store
+        .receive(t.a.org, t.a.floor, None, None, &lines, "", None, NOW - 400 * DAY)
+        .await
+        .unwrap()
+        .unwrap();
+    let (parent1, parent2, snacker, old) = (
+        member(&t, t.a.org, "13800001111").await,
+        member(&t, t.a.org, "13800002222").await,
+        member(&t, t.a.org, "13800003333").await,
+        member(&t, t.a.org, "13800004444").await,
+    );
+    let mut k = 0;
+    let mut sell = async |m: MemberId, product: i64, days_ago: i64| {
+        k += 1;
+        t.clock
+            .0
+            .store(NOW - days_ago * DAY, std::sync::atomic::Ordering::SeqCst);
+        let (status, body) = t
+            .call_with(
+                "POST",
+                "/api/v1/sales",
+                Some(&cashier),
+                Some(json!({"location_id": t.a.floor.0, "member_id": m.0,
+                            "lines": [{"product_id": product, "qty": 1}],
+                            "payments": [{"tender": "cash", "amount_fen": 20_000}]})),
+                &[("idempotency-key", &format!("aud-{k}"))],
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    };
+    sell(parent1, formula, 10).await;
+    sell(parent1, chips, 9).await;
+    sell(parent2, formula, 100).await;
+    sell(snacker, chips, 5).await;
+    sell(old, formula, 300).await;
+    t.clock.0.store(NOW, std::sync::atomic::Ordering::SeqCst);
+
+    let (status, aud) = t
+        .call(
+            "GET",
+            &format!("/api/v1/analytics/audiences?bought_category={}", parent["id"]),
+            Some(&owner),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{aud}");
+    assert_eq!(
+        aud["member_ids"],
+        json!([parent1.0, parent2.0]),
+        "under 母婴宠物, last 180 days"
+    );
+    let (_, aud) = t
+        .call(
+            "GET",
+            &format!(
+                "/api/v1/analytics/audiences?bought_category={}&bought_within_days=30",
+                baby["id"]
+            ),
+            Some(&owner),
+            None,
+        )
+        .await;
+    assert_eq!(aud["member_ids"], json!([parent1.0]));
+    let c = create(
+        &t,
+        &owner,
+        "/api/v1/coupons",
+        threshold_coupon("奶粉 满199减20", 19_900, 2_000),
+    )
+    .await;
+    let path = format!("/api/v1/coupons/{}/issues", c["id"]);
+    let out = create(&t, &owner, &path, json!({"bought_category": baby["id"]})).await;
+    let mut got: Vec<i64> = out["issued"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["member_id"].as_i64().unwrap())
+        .collect();
+    got.sort_unstable();
+    assert_eq!(got, vec![parent1.0, parent2.0]);
+    for (body, field) in [
+        (
+            json!({"bought_category": snacks["id"], "bought_within_days": 1}),
+            "bought_category",
+        ),
+        (json!({"bought_category": 999_999}), "bought_category"),
+        (
+            json!({"bought_category": baby["id"], "bought_within_days": 0}),
+            "bought_within_days",
+        ),
+    ] {
+        let (status, e) = t.call("POST", &path, Some(&owner), Some(body)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        assert_eq!(error_of(&e).1.as_deref(), Some(field), "{e}");
+    }
+    let other = t.login("b_owner").await;
+    let (status, e) = t
+        .call(
+            "GET",
+            &format!("/api/v1/analytics/audiences?bought_category={}", baby["id"]),
+            Some(&other),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, error_of(&e).1.as_deref()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("bought_category")),
+        "not theirs"
+    );
+    let (status, _) = t
+        .call(
+            "GET",
+            &format!("/api/v1/analytics/audiences?bought_category={}", baby["id"]),
+            Some(&cashier),
+            None,
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "cashiers see members (masked): the audience is ids only"
+    );
 }
