@@ -79,6 +79,57 @@ pub struct Suggestion {
     pub lift_milli: i64,
 }
 
+/// Orders of one H3 cell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellOrders {
+    pub cell: linli_delivery::Cell,
+    /// (latitude, longitude) of its corners.
+    pub outline: Vec<(f64, f64)>,
+    pub buildings: usize,
+    pub orders: i64,
+    pub deliveries: i64,
+    pub takings_fen: i64,
+    /// Metres from the store to the cell's centre.
+    pub distance_m: f64,
+}
+
+/// The order map: cells with orders, busiest first, and where the store is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderMap {
+    pub store: Option<(f64, f64)>,
+    pub cells: Vec<CellOrders>,
+}
+
+/// The cells of `rows` (pure, for the map and its tests).
+pub fn order_map_of(rows: &[linli_store::BuildingOrders], store: Option<(f64, f64)>) -> OrderMap {
+    let mut cells: BTreeMap<linli_delivery::Cell, CellOrders> = BTreeMap::new();
+    for r in rows {
+        let (lat, lon) = (r.lat_e6 as f64 / 1e6, r.lon_e6 as f64 / 1e6);
+        let Ok(cell) = linli_delivery::cell_of(lat, lon, linli_delivery::MAP_RESOLUTION) else {
+            continue;
+        };
+        let e = cells.entry(cell).or_insert_with(|| CellOrders {
+            cell,
+            outline: cell.outline().unwrap_or_default(),
+            buildings: 0,
+            orders: 0,
+            deliveries: 0,
+            takings_fen: 0,
+            distance_m: match (store, cell.centre()) {
+                (Some(s), Ok(c)) => linli_delivery::distance_m(s, c),
+                _ => 0.0,
+            },
+        });
+        e.buildings += 1;
+        e.orders += r.orders;
+        e.deliveries += r.deliveries;
+        e.takings_fen += r.takings_fen;
+    }
+    let mut cells: Vec<CellOrders> = cells.into_values().collect();
+    cells.sort_by(|a, b| b.orders.cmp(&a.orders).then(a.cell.cmp(&b.cell)));
+    OrderMap { store, cells }
+}
+
 /// The pairs of `baskets` as the module documentation says (pure, for the job and its
 /// tests).
 pub fn pairs_of(baskets: &[Vec<ProductId>]) -> Vec<BoughtTogether> {
@@ -264,6 +315,30 @@ impl App {
     pub async fn job_runs(&self, actor: &Actor, limit: i64) -> Result<Vec<JobRun>, AppError> {
         actor.require(Permission::ViewCatalog)?;
         Ok(self.store.job_runs(actor.org, limit).await?)
+    }
+
+    /// Where the orders of the last `HEAT_WEEKS` weeks come from, on the H3 grid at
+    /// `linli_delivery::MAP_RESOLUTION`: per cell the orders (by delivery address, else
+    /// the member's home building), how many were delivered, and the takings; with the
+    /// store's own position (owners and managers).
+    pub async fn order_map(&self, actor: &Actor) -> Result<OrderMap, AppError> {
+        actor.require(Permission::ViewAudit)?;
+        // Up to and including this millisecond.
+        let until = self.now() + 1;
+        let since = until - HEAT_WEEKS * 7 * DAY_MS;
+        let rows = self.store.orders_by_building(actor.org, since, until).await?;
+        Ok(order_map_of(&rows, self.store_position(actor).await?))
+    }
+
+    async fn store_position(&self, actor: &Actor) -> Result<Option<(f64, f64)>, AppError> {
+        let store = self.actor_store(actor).await?;
+        Ok(self
+            .store
+            .stores(actor.org)
+            .await?
+            .into_iter()
+            .find(|s| s.id == store)
+            .and_then(|s| Some((s.lat_e6? as f64 / 1e6, s.lon_e6? as f64 / 1e6))))
     }
 
     /// The store's heat maps over the last `HEAT_WEEKS` weeks (owners and managers: they

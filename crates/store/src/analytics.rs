@@ -89,6 +89,19 @@ pub struct JobRun {
     pub detail: String,
 }
 
+/// Orders from one building (see `Store::orders_by_building`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildingOrders {
+    pub building: i64,
+    pub name_zh: String,
+    pub compound_zh: String,
+    pub lat_e6: i64,
+    pub lon_e6: i64,
+    pub orders: i64,
+    pub deliveries: i64,
+    pub takings_fen: i64,
+}
+
 impl Store {
     /// The products of each completed order created at or after `since`, one basket per
     /// order (a product once), newest orders first up to `BASKETS_READ_MAX`.
@@ -399,6 +412,40 @@ impl Store {
                 .fetch_all(&self.pool)
                 .await?;
         Ok(rows.iter().map(|r| MemberId(r.get("member_id"))).collect())
+    }
+
+    /// Orders created in [since, until) (not cancelled, not unpaid) per building: the
+    /// delivery address of a delivery order, else the member's home building; with how
+    /// many were delivered and the takings. Buildings without coordinates are left out.
+    pub async fn orders_by_building(&self, org: OrgId, since: i64, until: i64) -> Result<Vec<BuildingOrders>> {
+        let rows = sqlx::query(
+            "SELECT b.id, b.name_zh, b.compound_zh, b.lat_e6, b.lon_e6, COUNT(*) AS orders, \
+             CAST(SUM(CASE WHEN o.fulfilment = 'delivery' THEN 1 ELSE 0 END) AS BIGINT) AS deliveries, \
+             CAST(COALESCE(SUM(o.total_fen - o.refunded_fen), 0) AS BIGINT) AS takings \
+             FROM orders o LEFT JOIN members m ON m.id = o.member_id AND m.org_id = o.org_id \
+             JOIN buildings b ON b.id = COALESCE(o.delivery_building_id, m.building_id) AND b.org_id = o.org_id \
+             WHERE o.org_id = $1 AND o.created_at >= $2 AND o.created_at < $3 \
+             AND o.status NOT IN ('created', 'cancelled') AND b.lat_e6 IS NOT NULL AND b.lon_e6 IS NOT NULL \
+             GROUP BY b.id, b.name_zh, b.compound_zh, b.lat_e6, b.lon_e6 ORDER BY b.id",
+        )
+        .bind(org.0)
+        .bind(since)
+        .bind(until)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| BuildingOrders {
+                building: r.get("id"),
+                name_zh: r.get("name_zh"),
+                compound_zh: r.get("compound_zh"),
+                lat_e6: r.get("lat_e6"),
+                lon_e6: r.get("lon_e6"),
+                orders: r.get("orders"),
+                deliveries: r.get("deliveries"),
+                takings_fen: r.get("takings"),
+            })
+            .collect())
     }
 
     /// Members who bought a product of `category` (or of a category under it, two levels

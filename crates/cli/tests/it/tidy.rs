@@ -9,6 +9,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("demo", &["linli-domain"]),
     ("testkit", &[]),
     ("analytics", &[]),
+    ("delivery", &[]),
     ("store", &["linli-domain", "linli-testkit"]),
     (
         "app",
@@ -17,6 +18,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "linli-store",
             "linli-demo",
             "linli-analytics",
+            "linli-delivery",
             "linli-testkit",
         ],
     ),

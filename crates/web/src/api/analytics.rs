@@ -31,6 +31,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(member_insights))
         .routes(routes!(shop_bought_together))
         .routes(routes!(audience))
+        .routes(routes!(order_map))
 }
 
 /// Suggestions shown with a product, at most this many.
@@ -388,5 +389,51 @@ async fn audience(
     Ok(axum::Json(Audience {
         members: ids.len(),
         member_ids: ids.into_iter().map(|m| m.0).collect(),
+    }))
+}
+
+/// Orders of one H3 cell.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MapCell {
+    /// The H3 index (resolution 9, about 0.1 km²).
+    pub h3: String,
+    /// [latitude, longitude] of its corners.
+    pub outline: Vec<[f64; 2]>,
+    pub buildings: usize,
+    pub orders: i64,
+    pub deliveries: i64,
+    pub takings_fen: i64,
+    /// From the store to the cell's centre.
+    pub distance_m: i64,
+}
+
+/// Where the orders of the last 12 weeks come from, on the H3 grid, busiest cell first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderMap {
+    /// [latitude, longitude] of the store, when known.
+    pub store: Option<[f64; 2]>,
+    pub cells: Vec<MapCell>,
+}
+
+/// Orders on H3 cells (by delivery address, else the member's home), owners and managers.
+#[utoipa::path(get, path = "/api/v1/analytics/order-map", tag = "analytics", security(("bearer" = [])),
+    responses((status = 200, body = OrderMap), Errors))]
+async fn order_map(State(s): State<AppState>, Auth(a): Auth) -> R<JsonOut<OrderMap>> {
+    let m = s.app.order_map(&a.actor).await?;
+    Ok(axum::Json(OrderMap {
+        store: m.store.map(|(lat, lon)| [lat, lon]),
+        cells: m
+            .cells
+            .into_iter()
+            .map(|c| MapCell {
+                h3: c.cell.text(),
+                outline: c.outline.iter().map(|(lat, lon)| [*lat, *lon]).collect(),
+                buildings: c.buildings,
+                orders: c.orders,
+                deliveries: c.deliveries,
+                takings_fen: c.takings_fen,
+                distance_m: c.distance_m.round() as i64,
+            })
+            .collect(),
     }))
 }

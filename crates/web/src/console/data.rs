@@ -16,6 +16,8 @@ struct DataPage {
     /// The two heat maps as SVG, for those who may see takings.
     hour_map: String,
     category_map: String,
+    /// Orders on the H3 grid around the store, as SVG.
+    order_map: String,
     heat_weeks: i64,
     /// Members per segment, and those likeliest to lapse (for who may see members).
     segments: Vec<(String, i64)>,
@@ -119,6 +121,10 @@ pub async fn page(State(st): State<AppState>, s: Session, uri: Uri) -> Html {
         Ok(h) => (hour_svg(&c, &h), category_svg(&c, &h)),
         Err(_) => (String::new(), String::new()),
     };
+    let order_map = match st.app.order_map(s.actor()).await {
+        Ok(m) => map_svg(&c, &m),
+        Err(_) => String::new(),
+    };
     let segments = st.app.segment_sizes(s.actor()).await.unwrap_or_default();
     let lapsing = st
         .app
@@ -148,6 +154,7 @@ pub async fn page(State(st): State<AppState>, s: Session, uri: Uri) -> Html {
         notice,
         hour_map,
         category_map,
+        order_map,
         heat_weeks: HEAT_WEEKS,
         segments,
         lapsing,
@@ -286,4 +293,108 @@ pub async fn run(State(st): State<AppState>, s: Session, Path(job): Path<String>
         Ok(_) => Ok(see_other(&format!("/data?done={job}"))),
         Err(e) => Err(app_error(&s.ctx("nav.data"), e)),
     }
+}
+
+/// The orders' H3 cells around the store: shaded by orders, outlined in orange where
+/// deliveries went, the store a dark dot with its 1 km ring (the 15-minute circle on
+/// foot), and a 200 m scale. A local flat projection: at this size the earth is flat.
+fn map_svg(c: &Ctx, m: &linli_app::analytics::OrderMap) -> String {
+    if m.cells.is_empty() {
+        return String::new();
+    }
+    let mut pts: Vec<(f64, f64)> = m.cells.iter().flat_map(|x| x.outline.iter().copied()).collect();
+    if let Some(s) = m.store {
+        pts.push(s);
+    }
+    let lat0 = pts.iter().map(|p| p.0).sum::<f64>() / pts.len() as f64;
+    let k = lat0.to_radians().cos();
+    // Metres per degree of latitude.
+    const M: f64 = 111_195.0;
+    let xy = |p: (f64, f64)| (p.1 * k * M, -p.0 * M);
+    let proj: Vec<(f64, f64)> = pts.iter().map(|p| xy(*p)).collect();
+    let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for (x, y) in &proj {
+        x0 = x0.min(*x);
+        y0 = y0.min(*y);
+        x1 = x1.max(*x);
+        y1 = y1.max(*y);
+    }
+    if let Some(s) = m.store {
+        // Room for the 1 km ring.
+        let (sx, sy) = xy(s);
+        x0 = x0.min(sx - 1000.0);
+        x1 = x1.max(sx + 1000.0);
+        y0 = y0.min(sy - 1000.0);
+        y1 = y1.max(sy + 1000.0);
+    }
+    let pad = 40.0;
+    let width = 560.0;
+    let scale = (width - 2.0 * pad) / (x1 - x0).max(1.0);
+    let height = (y1 - y0) * scale + 2.0 * pad;
+    let at = |p: (f64, f64)| {
+        let (x, y) = xy(p);
+        ((x - x0) * scale + pad, (y - y0) * scale + pad)
+    };
+    let max = m.cells.iter().map(|x| x.orders).max().unwrap_or(1);
+    let mut out = format!(
+        r#"<svg class="map" viewBox="0 0 {width:.0} {height:.0}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
+        xml(c.pick("订单来源（H3 网格）", "Where orders come from (H3 grid)"))
+    );
+    out.push_str(&format!(
+        r##"<rect width="{width:.0}" height="{height:.0}" fill="#f8fafc"/>"##
+    ));
+    for cell in &m.cells {
+        let points: Vec<String> = cell
+            .outline
+            .iter()
+            .map(|p| {
+                let (x, y) = at(*p);
+                format!("{x:.1},{y:.1}")
+            })
+            .collect();
+        let title = format!(
+            "{} · {} {} · {} {} · {} · {} {} · {:.0} m",
+            cell.cell.text(),
+            cell.orders,
+            c.pick("单", "orders"),
+            cell.deliveries,
+            c.pick("单配送", "delivered"),
+            money(cell.takings_fen),
+            cell.buildings,
+            c.pick("栋楼", "buildings"),
+            cell.distance_m
+        );
+        out.push_str(&format!(
+            r#"<polygon points="{}" fill="{}" class="{}" data-orders="{}"><title>{}</title></polygon>"#,
+            points.join(" "),
+            shade(cell.orders, max),
+            if cell.deliveries > 0 { "cell delivered" } else { "cell" },
+            cell.orders,
+            xml(&title)
+        ));
+    }
+    if let Some(s) = m.store {
+        let (sx, sy) = at(s);
+        out.push_str(&format!(
+            r#"<circle cx="{sx:.1}" cy="{sy:.1}" r="{:.1}" class="ring"/><circle cx="{sx:.1}" cy="{sy:.1}" r="6" class="store"><title>{}</title></circle>"#,
+            1000.0 * scale,
+            xml(c.pick("本店", "The store"))
+        ));
+        out.push_str(&format!(
+            r#"<text x="{:.1}" y="{:.1}" class="axis">{}</text>"#,
+            sx + 8.0,
+            sy - 8.0,
+            xml(c.pick("本店 · 1 公里", "store · 1 km"))
+        ));
+    }
+    let bar = 200.0 * scale;
+    out.push_str(&format!(
+        r#"<line x1="{pad}" x2="{:.1}" y1="{:.1}" y2="{:.1}" class="scale"/><text x="{pad}" y="{:.1}" class="axis">200 m</text>"#,
+        pad + bar,
+        height - 14.0,
+        height - 14.0,
+        height - 18.0
+    ));
+    out.push_str("</svg>");
+    out
 }

@@ -11,6 +11,7 @@ use serde_json::json;
 
 on_both_backends!(analytics:
     bought_together_comes_from_completed_sales_and_stays_in_the_organisation,
+    orders_land_on_the_h3_cells_of_their_buildings,
 );
 
 async fn bought_together_comes_from_completed_sales_and_stays_in_the_organisation(t: TestApp) {
@@ -201,4 +202,109 @@ async fn bought_together_comes_from_completed_sales_and_stays_in_the_organisatio
         )
         .await;
     assert_eq!(with["items"][0]["product_id"], bread);
+}
+
+/// Two buildings a few metres apart share a cell; one 600 m north has its own; a member's
+/// till sale counts at their home building; another organisation sees nothing.
+async fn orders_land_on_the_h3_cells_of_their_buildings(t: TestApp) {
+    let owner = t.login("a_owner").await;
+    let cashier = t.login("a_cashier").await;
+    let milk = t.product(&owner, "M1", "牛奶", json!({"price_fen": 500})).await;
+    t.store
+        .receive(
+            t.a.org,
+            t.a.floor,
+            None,
+            None,
+            &[ReceiveLine {
+                product: ProductId(milk),
+                lot_code: "L1".into(),
+                expires_at: None,
+                qty: 100,
+                unit_cost_fen: None,
+            }],
+            "",
+            None,
+            NOW,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let mut homes = Vec::new();
+    for (code, lat_e6) in [("B1", 31_188_000), ("B2", 31_188_050), ("B3", 31_193_400)] {
+        let b = t
+            .store
+            .create_building(
+                t.a.org,
+                t.a.store,
+                &linli_store::NewBuilding {
+                    code,
+                    name_zh: code,
+                    compound_zh: "康健小区",
+                    lat_e6: Some(lat_e6),
+                    lon_e6: Some(121_437_000),
+                    households: 40,
+                },
+            )
+            .await
+            .unwrap();
+        let m = t
+            .store
+            .create_member(
+                t.a.org,
+                &linli_store::NewMember {
+                    phone: &format!("1380000{}", 1000 + homes.len()),
+                    name: "居民",
+                    building: Some(b),
+                    unit_no: "",
+                    room: "",
+                    birthday: None,
+                    joined_at: NOW,
+                },
+            )
+            .await
+            .unwrap();
+        homes.push(m);
+    }
+    for (k, m) in [homes[0], homes[1], homes[1], homes[2]].iter().enumerate() {
+        let (status, body) = t
+            .call_with(
+                "POST",
+                "/api/v1/sales",
+                Some(&cashier),
+                Some(json!({"location_id": t.a.floor.0, "member_id": m.0,
+                            "lines": [{"product_id": milk, "qty": 1}],
+                            "payments": [{"tender": "cash", "amount_fen": 500}]})),
+                &[("idempotency-key", &format!("map-{k}"))],
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let (status, map) = t.call("GET", "/api/v1/analytics/order-map", Some(&owner), None).await;
+    assert_eq!(status, StatusCode::OK, "{map}");
+    let cells = map["cells"].as_array().unwrap();
+    let summary: Vec<(i64, i64, i64)> = cells
+        .iter()
+        .map(|c| {
+            (
+                c["orders"].as_i64().unwrap(),
+                c["buildings"].as_i64().unwrap(),
+                c["takings_fen"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(summary, vec![(3, 2, 1500), (1, 1, 500)], "busiest first: {map}");
+    assert_eq!(cells[0]["outline"].as_array().unwrap().len(), 6);
+    assert!(cells[0]["h3"].as_str().unwrap().starts_with("89"));
+    assert_eq!(cells[0]["deliveries"], 0);
+    assert_eq!(map["store"], json!(null), "the test store has no position");
+    let other = t.login("b_owner").await;
+    let (_, theirs) = t.call("GET", "/api/v1/analytics/order-map", Some(&other), None).await;
+    assert_eq!(theirs["cells"], json!([]));
+    assert_eq!(
+        t.call("GET", "/api/v1/analytics/order-map", Some(&cashier), None)
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
 }
