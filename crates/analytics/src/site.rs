@@ -210,6 +210,14 @@ pub fn distance_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
 
 /// Captured demand of each of `sites` with exponents α, β.
 pub fn captured(sites: &[Site], zones: &[Zone], alpha: f64, beta: f64) -> Vec<f64> {
+    captured_with_outside(sites, zones, alpha, beta, 0.0)
+}
+
+/// Captured demand with an outside option of attraction `outside` in every zone: the
+/// share of a neighbourhood's spending that goes to none of the sites (shops elsewhere,
+/// online, not shopping). With it, a store far from a neighbourhood captures little of
+/// it instead of its share of whatever is left; 0 is the classic model.
+pub fn captured_with_outside(sites: &[Site], zones: &[Zone], alpha: f64, beta: f64, outside: f64) -> Vec<f64> {
     let mut out = vec![0.0; sites.len()];
     let mut utility = vec![0.0; sites.len()];
     for z in zones {
@@ -217,7 +225,7 @@ pub fn captured(sites: &[Site], zones: &[Zone], alpha: f64, beta: f64) -> Vec<f6
             let d = distance_km(z.lat, z.lon, s.lat, s.lon).max(DISTANCE_FLOOR_KM);
             *u = s.area_m2.powf(alpha) * d.powf(-beta);
         }
-        let total: f64 = utility.iter().sum();
+        let total: f64 = utility.iter().sum::<f64>() + outside.max(0.0);
         if total > 0.0 {
             for (o, u) in out.iter_mut().zip(&utility) {
                 *o += z.demand * u / total;
@@ -328,7 +336,7 @@ pub fn fit_regression(stores: &[Site]) -> Option<Regression> {
     })
 }
 
-fn predict(c: &[f64; 4], x: &[f64; 3]) -> f64 {
+pub fn predict(c: &[f64; 4], x: &[f64; 3]) -> f64 {
     c[0] + c[1] * x[0] + c[2] * x[1] + c[3] * x[2]
 }
 

@@ -22,6 +22,7 @@ pub mod purchasing;
 pub mod seed;
 pub mod selling;
 pub mod shop;
+pub mod sites;
 pub mod stock;
 
 pub use error::AppError;

@@ -448,6 +448,27 @@ impl Store {
             .collect())
     }
 
+    /// A store's takings (completed orders less refunds) created in [since, until).
+    pub async fn store_takings(
+        &self,
+        org: OrgId,
+        store: linli_domain::ids::StoreId,
+        since: i64,
+        until: i64,
+    ) -> Result<i64> {
+        let row = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(total_fen - refunded_fen), 0) AS BIGINT) AS takings FROM orders \
+             WHERE org_id = $1 AND store_id = $2 AND created_at >= $3 AND created_at < $4 AND status = 'completed'",
+        )
+        .bind(org.0)
+        .bind(store.0)
+        .bind(since)
+        .bind(until)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.get("takings"))
+    }
+
     /// Members who bought a product of `category` (or of a category under it, two levels
     /// down) in a completed order created at or after `since`: a product-based audience
     /// ("young parents": bought 母婴 in the last half year).

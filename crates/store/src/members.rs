@@ -28,6 +28,8 @@ pub struct BuildingRow {
     pub compound_zh: String,
     pub households: i64,
     pub members: i64,
+    pub lat_e6: Option<i64>,
+    pub lon_e6: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -91,7 +93,7 @@ impl Store {
 
     pub async fn buildings(&self, org: OrgId) -> Result<Vec<BuildingRow>> {
         let rows = sqlx::query(
-            "SELECT b.id, b.code, b.name_zh, b.compound_zh, b.households, \
+            "SELECT b.id, b.code, b.name_zh, b.compound_zh, b.households, b.lat_e6, b.lon_e6, \
              (SELECT COUNT(*) FROM members m WHERE m.building_id = b.id) AS members \
              FROM buildings b WHERE b.org_id = $1 ORDER BY b.id",
         )
@@ -107,6 +109,8 @@ impl Store {
                 compound_zh: r.get("compound_zh"),
                 households: r.get("households"),
                 members: r.get("members"),
+                lat_e6: crate::db::opt_i64(r, "lat_e6"),
+                lon_e6: crate::db::opt_i64(r, "lon_e6"),
             })
             .collect())
     }

@@ -67,6 +67,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("nav.community", "邻里社群", "Community"),
     ("nav.data", "数据中心", "Data centre"),
     ("nav.forecast", "需求预测", "Demand forecast"),
+    ("nav.sites", "选址", "Site selection"),
     ("nav.replenishment", "补货建议", "Replenishment"),
     ("nav.markdowns", "降价建议", "Markdowns"),
     ("nav.network", "网格配送", "Delivery network"),

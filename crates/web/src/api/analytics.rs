@@ -32,6 +32,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(shop_bought_together))
         .routes(routes!(audience))
         .routes(routes!(order_map))
+        .routes(routes!(site_selection))
 }
 
 /// Suggestions shown with a product, at most this many.
@@ -435,5 +436,85 @@ async fn order_map(State(s): State<AppState>, Auth(a): Auth) -> R<JsonOut<OrderM
                 distance_m: c.distance_m.round() as i64,
             })
             .collect(),
+    }))
+}
+
+/// Candidate sites to evaluate.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SiteRequest {
+    /// The organisation's stores' floor area, m².
+    pub store_area_m2: f64,
+    /// CSV `id,lat,lon,area_m2` (optionally `density,income,competitors`).
+    pub candidates: String,
+    /// CSV `id,lat,lon,area_m2` of competing stores (may be empty).
+    #[serde(default)]
+    pub competitors: String,
+}
+
+/// A candidate's prediction.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SitePrediction {
+    pub id: String,
+    pub rank: usize,
+    pub lat: f64,
+    pub lon: f64,
+    pub area_m2: f64,
+    pub captured_households: f64,
+    /// Predicted takings per m² a day, fen.
+    pub sales_per_m2_fen: i64,
+    /// What the organisation gains a day in all (less what the site takes from its own
+    /// stores), fen.
+    pub net_fen_per_day: i64,
+    pub nearest_store_m: i64,
+}
+
+/// The model and its predictions, best first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SiteResult {
+    pub alpha: f64,
+    pub beta: f64,
+    pub fitted: bool,
+    pub fen_per_household: f64,
+    pub buildings: usize,
+    pub items: Vec<SitePrediction>,
+}
+
+/// Ranks candidate sites by the Huff model over the organisation's buildings (owners and
+/// managers). Bad CSV is a 422 naming `candidates` or `competitors` with line and column.
+#[utoipa::path(post, path = "/api/v1/analytics/sites", tag = "analytics", security(("bearer" = [])),
+    request_body = SiteRequest, responses((status = 200, body = SiteResult), Errors))]
+async fn site_selection(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    crate::extract::Json(i): crate::extract::Json<SiteRequest>,
+) -> R<JsonOut<SiteResult>> {
+    let r = s
+        .app
+        .site_selection(&a.actor, i.store_area_m2, &i.competitors, &i.candidates)
+        .await?;
+    let mut items: Vec<SitePrediction> = r
+        .predictions
+        .iter()
+        .map(|p| SitePrediction {
+            id: p.id.clone(),
+            rank: p.rank,
+            lat: p.lat,
+            lon: p.lon,
+            area_m2: p.area_m2,
+            captured_households: (p.captured_households * 10.0).round() / 10.0,
+            sales_per_m2_fen: p.sales_per_m2_fen,
+            net_fen_per_day: p.net_fen_per_day,
+            nearest_store_m: p.nearest_store_m.round() as i64,
+        })
+        .collect();
+    items.sort_by_key(|p| p.rank);
+    Ok(axum::Json(SiteResult {
+        alpha: r.alpha,
+        beta: r.beta,
+        fitted: r.fitted,
+        fen_per_household: r.fen_per_household,
+        buildings: r.zones.len(),
+        items,
     }))
 }

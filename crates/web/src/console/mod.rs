@@ -19,6 +19,7 @@ mod offers;
 mod orders;
 mod people;
 mod purchasing;
+mod sites;
 mod stock;
 mod till;
 
@@ -132,6 +133,7 @@ pub fn router() -> axum::Router<AppState> {
         .route("/data", get(data::page))
         .route("/data/jobs/{job}/run", post(data::run))
         .route("/data/forecast", get(demand::forecast_page))
+        .route("/data/sites", get(sites::page).post(sites::evaluate))
         .route("/data/weather", post(demand::import_weather))
         .route("/replenishment", get(demand::replenishment_page))
         .route("/replenishment/accept", post(demand::accept_replenishment))
