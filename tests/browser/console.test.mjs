@@ -463,6 +463,14 @@ describe('the staff console in a browser', { concurrency: false }, () => {
       await done.locator('button[type="submit"]').click();
       await page.waitForURL(/\/markdowns\?done=ended$/);
       assert.match(await textOf(page.locator('#markdowns tbody tr').first()), /已结束/);
+
+      // Site selection: the example candidates around the store, ranked on a map.
+      await go(page, '/data/sites');
+      await page.locator('form[action="/data/sites"] button[type="submit"]').click();
+      await page.waitForSelector('#sites tbody tr');
+      assert.equal(await page.locator('#sites tbody tr').count(), 4, 'four example candidates');
+      assert.equal(await page.locator('#site-results svg.map g.candidate').count(), 4);
+      assert.equal(await textOf(page.locator('#sites tbody tr').first().locator('td').first()), '1');
       watch.check();
     } finally {
       await page.close();
