@@ -94,6 +94,15 @@ pub enum Bench {
         #[arg(long, default_value_t = 20)]
         runs: usize,
     },
+    /// Demand planning over the demo store (filled first when the database is empty): the
+    /// demand_forecast job, replenishment and markdown suggestions, each timed over
+    /// several runs (best and median). Prints JSON.
+    Planning {
+        #[command(flatten)]
+        db: crate::DbArgs,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
     /// Scan-resolve and product-search latency over the demo catalog.
     Scan {
         #[command(flatten)]
@@ -194,6 +203,7 @@ pub async fn run(what: Bench) -> anyhow::Result<()> {
             calibration_end,
             runs,
         } => clv_bench(&input, &calibration_end, runs),
+        Bench::Planning { db, runs } => planning_bench(&db, runs).await,
         Bench::Scan { db, requests } => {
             let (app, router, _cookie, token) = prepare(&db).await?;
             // Codes from the demo catalog: EANs, scale codes of weighed goods, GS1 strings.
@@ -753,6 +763,49 @@ fn clv_bench(input: &std::path::Path, calibration_end: &str, runs: usize) -> any
         g.0,
         g.1,
         evals.1
+    );
+    Ok(())
+}
+
+/// `linli bench planning`: see [`Bench::Planning`].
+async fn planning_bench(db: &crate::DbArgs, runs: usize) -> anyhow::Result<()> {
+    let (app, _router, _cookie, _token) = prepare(db).await?;
+    let org = org_of(&app).await?;
+    let manager = app
+        .login(
+            "manager",
+            linli_app::seed::DEMO_PASSWORD,
+            linli_app::auth::SessionKind::Api,
+        )
+        .await?
+        .actor;
+    let runs = runs.max(1);
+    let (mut job, mut replenish, mut markdowns) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut series, mut rows, mut orders, mut lines, mut suggestions) = (0, 0, 0, 0, 0);
+    for _ in 0..runs {
+        let t = Instant::now();
+        let report = app.refresh_demand_forecast(org).await?;
+        job.push(t.elapsed().as_secs_f64() * 1e3);
+        (series, rows) = (report.baskets, report.pairs);
+        let t = Instant::now();
+        let r = app.replenishment(&manager, None).await?;
+        replenish.push(t.elapsed().as_secs_f64() * 1e3);
+        orders = r.len();
+        lines = r.iter().map(|o| o.lines.len()).sum();
+        let t = Instant::now();
+        suggestions = app.markdown_suggestions(&manager).await?.len();
+        markdowns.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    let stat = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        format!("{{\"best\": {:.1}, \"median\": {:.1}}}", v[0], v[v.len() / 2])
+    };
+    println!(
+        "{{\"backend\": \"{:?}\", \"runs\": {runs}, \"series\": {series}, \"forecast_rows\": {rows}, \"forecast_job_ms\": {}, \"replenishment_ms\": {}, \"purchase_orders\": {orders}, \"lines\": {lines}, \"markdowns_ms\": {}, \"markdown_suggestions\": {suggestions}}}",
+        app.store.backend(),
+        stat(&mut job),
+        stat(&mut replenish),
+        stat(&mut markdowns)
     );
     Ok(())
 }
