@@ -77,6 +77,9 @@ pub const DEFAULT_SLOW_OFF_BP: i64 = 3_000;
 /// A slow mover's clearance runs this many days and keeps this many days of demand
 /// at the regular price.
 pub const SLOW_CLEARANCE_DAYS: i64 = 14;
+/// Days of outlook (from today) a forecast must still hold to be used for slow movers:
+/// older, the nightly job has not run for days and the page says so.
+pub const OUTLOOK_FRESH_DAYS_MIN: usize = FORECAST_HORIZON_DAYS - 2;
 /// Units one order may take at a markdown price.
 pub const MARKDOWN_UNITS_PER_ORDER_MAX: i64 = 20;
 
@@ -451,6 +454,13 @@ pub struct MarkdownSuggestion {
     pub ends_at: i64,
 }
 
+fn field_of(t: MarkdownTarget) -> &'static str {
+    match t {
+        MarkdownTarget::Lot(_) => "lot_id",
+        MarkdownTarget::Product(_) => "product_id",
+    }
+}
+
 /// What a markdown acceptance names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MarkdownTarget {
@@ -554,7 +564,7 @@ impl App {
                     .weather
                     .insert(st.id, days.into_iter().map(|d| (d.day, d)).collect());
             }
-            for p in self.store.stock_positions(org, st.id).await? {
+            for p in self.store.stock_positions(org, st.id, now).await? {
                 input.products.insert(p.product, (p.category, value_milli_fen(&p)));
             }
         }
@@ -613,7 +623,8 @@ impl App {
         product: i64,
         location: Option<i64>,
     ) -> Result<Vec<DemandForecast>, AppError> {
-        actor.require(Permission::ViewCatalog)?;
+        // Forecasts and sales per product are the store's business (as its takings).
+        actor.require(Permission::ViewAudit)?;
         let p = self.store.product(actor.org, ProductId(product)).await?;
         Ok(self
             .store
@@ -629,24 +640,22 @@ impl App {
         from: i64,
         until: i64,
     ) -> Result<BTreeMap<i64, i64>, AppError> {
-        actor.require(Permission::ViewCatalog)?;
+        actor.require(Permission::ViewAudit)?;
         let p = self.store.product(actor.org, ProductId(product)).await?;
         let at = |d: i64| date_of(d).map(|d| time::at_local(d, jiff::civil::Time::midnight()));
         let (Some(since), Some(until)) = (at(from), at(until)) else {
             return Err(AppError::invalid("from", "date out of range", "日期超出范围"));
         };
         let mut out = BTreeMap::new();
-        for s in self.store.daily_sales(actor.org, since, until).await? {
-            if s.product == p.id {
-                *out.entry(s.day).or_insert(0) += s.qty;
-            }
+        for s in self.store.product_daily_sales(actor.org, p.id, since, until).await? {
+            *out.entry(s.day).or_insert(0) += s.qty;
         }
         Ok(out)
     }
 
     /// The outlook of every product at the actor's store, from today.
     pub async fn store_outlook(&self, actor: &Actor) -> Result<Vec<DemandForecast>, AppError> {
-        actor.require(Permission::ViewCatalog)?;
+        actor.require(Permission::ViewAudit)?;
         let store = self.actor_store(actor).await?;
         let today = day_number(time::local_date(self.now()));
         Ok(self.store.store_outlook(actor.org, store, today).await?)
@@ -654,7 +663,8 @@ impl App {
 
     /// Demand alerts from today on.
     pub async fn demand_alerts(&self, actor: &Actor) -> Result<Vec<DemandAlertRow>, AppError> {
-        actor.require(Permission::ViewCatalog)?;
+        // They give takings.
+        actor.require(Permission::ViewAudit)?;
         let today = day_number(time::local_date(self.now()));
         Ok(self.store.demand_alerts(actor.org, today).await?)
     }
@@ -673,7 +683,7 @@ impl App {
         let store = self.actor_store(actor).await?;
         let now = self.now();
         let today = day_number(time::local_date(now));
-        let positions = self.store.stock_positions(actor.org, store).await?;
+        let positions = self.store.stock_positions(actor.org, store, now).await?;
         let mut outlook: HashMap<ProductId, BTreeMap<i64, (f64, f64)>> = HashMap::new();
         for f in self.store.store_outlook(actor.org, store, today).await? {
             let day = outlook.entry(f.product).or_default().entry(f.day).or_default();
@@ -752,6 +762,19 @@ impl App {
         lines: Option<Vec<(i64, i64)>>,
     ) -> Result<PoRow, AppError> {
         actor.require(Permission::ManagePurchasing)?;
+        if lines
+            .as_ref()
+            .is_some_and(|l| l.is_empty() || l.len() > linli_domain::purchasing::PO_LINES_MAX)
+        {
+            return Err(AppError::invalid(
+                "lines",
+                &format!("give 1 to {} lines", linli_domain::purchasing::PO_LINES_MAX),
+                &format!("请提供 1 到 {} 行", linli_domain::purchasing::PO_LINES_MAX),
+            ));
+        }
+        // One acceptance at a time: a double click never sends two purchase orders (the
+        // second sees the first's units on order and finds nothing left to suggest).
+        let _turn = self.planning_turns.lock().await;
         let suggestion = self
             .replenishment(actor, service_level_bp)
             .await?
@@ -877,14 +900,14 @@ impl App {
         };
         let positions: HashMap<ProductId, StockPosition> = self
             .store
-            .stock_positions(actor.org, store)
+            .stock_positions(actor.org, store, now)
             .await?
             .into_iter()
             .map(|p| (p.product, p))
             .collect();
         let active: Vec<MarkdownRow> = self
             .store
-            .markdowns(actor.org, store, now, 1000)
+            .org_markdowns(actor.org, now, 1000)
             .await?
             .into_iter()
             .filter(|m| m.active)
@@ -895,12 +918,14 @@ impl App {
             .map(|l| l.reach_days())
             .max()
             .unwrap_or(0);
-        let before = time::end_of_local_day(
+        // Lots whose expiry day is at most `reach` days away (their `expires_at` is the
+        // first instant after it).
+        let until = time::end_of_local_day(
             date_of(today + reach).ok_or_else(|| AppError::Internal("date out of range".into()))?,
         );
         let mut out = Vec::new();
         let mut on_markdown: std::collections::HashSet<ProductId> = std::collections::HashSet::new();
-        for lot in self.store.expiring_lots(actor.org, store, before).await? {
+        for lot in self.store.expiring_lots(actor.org, store, until).await? {
             let Some(p) = positions.get(&lot.product) else {
                 continue;
             };
@@ -949,18 +974,20 @@ impl App {
                 ends_at: lot.expires_at.max(now + 60_000),
             });
         }
-        // Slow movers: days of cover at the forecast demand.
-        let mut mean: HashMap<ProductId, f64> = HashMap::new();
-        for f in self.store.store_outlook(actor.org, store, today).await? {
-            *mean.entry(f.product).or_default() += f.forecast_milli as f64 / 1000.0 / FORECAST_HORIZON_DAYS as f64;
+        // Slow movers: days of cover at the forecast demand (the mean over the outlook's
+        // days still ahead), only while the outlook is fresh.
+        let outlook = self.store.store_outlook(actor.org, store, today).await?;
+        let mut totals: HashMap<ProductId, (f64, std::collections::HashSet<i64>)> = HashMap::new();
+        for f in &outlook {
+            let e = totals.entry(f.product).or_default();
+            e.0 += f.forecast_milli as f64 / 1000.0;
+            e.1.insert(f.day);
         }
-        let forecast_made = self
-            .store
-            .job_runs(actor.org, 50)
-            .await?
-            .iter()
-            .any(|r| r.job == JOB_DEMAND_FORECAST && r.status == "done");
-        if forecast_made {
+        let mean: HashMap<ProductId, f64> = totals
+            .into_iter()
+            .map(|(p, (sum, days))| (p, sum / days.len().max(1) as f64))
+            .collect();
+        if outlook_is_fresh(&outlook) {
             let mut slow: Vec<&StockPosition> = positions
                 .values()
                 .filter(|p| !p.weighed && p.on_hand > 0 && !on_markdown.contains(&p.product))
@@ -1014,7 +1041,16 @@ impl App {
     pub async fn accept_markdown(&self, actor: &Actor, target: MarkdownTarget) -> Result<MarkdownRow, AppError> {
         actor.require(Permission::ManageOffers)?;
         // One acceptance at a time: two clicks never make two flash sales of one lot.
-        let _turn = self.markdown_turns.lock().await;
+        let _turn = self.planning_turns.lock().await;
+        if self.store.stores(actor.org).await?.len() > 1 {
+            // A promotion applies at every store of the organisation: one store's
+            // near-expiry lot would mark the product down at all of them.
+            return Err(AppError::invalid(
+                field_of(target),
+                "markdowns are promotions, which apply at every store of the organisation; with more than one store mark down by hand for now",
+                "降价以促销实现，会作用于本组织所有门店；多门店组织暂请手动设置",
+            ));
+        }
         let suggestions = self.markdown_suggestions(actor).await?;
         let (field, found) = match target {
             MarkdownTarget::Lot(id) => (
@@ -1039,14 +1075,6 @@ impl App {
         })?;
         let store = self.actor_store(actor).await?;
         let now = self.now();
-        // A deeper step replaces the lot's earlier markdown.
-        if let Some((lot, _, _)) = &s.lot {
-            for m in self.store.markdowns(actor.org, store, now, 1000).await? {
-                if m.active && m.lot == Some(*lot) {
-                    self.end_promotion(actor, m.promotion).await?;
-                }
-            }
-        }
         let (name, note) = match &s.lot {
             Some((_, code, _)) => (
                 format!("临期特价 {}", s.name_zh),
@@ -1071,6 +1099,14 @@ impl App {
                 },
             )
             .await?;
+        // A deeper step replaces the lot's earlier markdown, once the new one runs.
+        if let Some((lot, _, _)) = &s.lot {
+            for m in self.store.org_markdowns(actor.org, now, 1000).await? {
+                if m.active && m.lot == Some(*lot) {
+                    self.end_promotion(actor, m.promotion).await?;
+                }
+            }
+        }
         let id = self
             .store
             .record_markdown(
@@ -1126,6 +1162,17 @@ impl App {
         let store = self.actor_store(actor).await?;
         Ok(self.store.markdowns(actor.org, store, self.now(), limit).await?)
     }
+}
+
+/// Whether an outlook still covers at least `OUTLOOK_FRESH_DAYS_MIN` days from today:
+/// the demand_forecast job ran lately.
+pub fn outlook_is_fresh(outlook: &[DemandForecast]) -> bool {
+    outlook
+        .iter()
+        .map(|f| f.day)
+        .collect::<std::collections::HashSet<_>>()
+        .len()
+        >= OUTLOOK_FRESH_DAYS_MIN
 }
 
 fn default_ladder() -> MarkdownLadderRow {

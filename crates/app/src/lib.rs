@@ -180,8 +180,9 @@ pub struct App {
     /// Electronic shelf labels: the driver (the built-in simulator unless a real one is
     /// given), live events and the push lock.
     pub labels: labels::Labels,
-    /// Markdowns are accepted one at a time (see `App::accept_markdown`).
-    pub(crate) markdown_turns: Arc<tokio::sync::Mutex<()>>,
+    /// Markdowns and replenishment orders are accepted one at a time (see
+    /// `App::accept_markdown`, `App::accept_replenishment`).
+    pub(crate) planning_turns: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl App {
@@ -195,7 +196,7 @@ impl App {
             payments: Arc::new(ports::SimulatedPayments::new()),
             sms: Arc::new(ports::SimulatedSms::new()),
             labels: labels::Labels::simulated(),
-            markdown_turns: Arc::new(tokio::sync::Mutex::new(())),
+            planning_turns: Arc::new(tokio::sync::Mutex::new(())),
         }
     }
 

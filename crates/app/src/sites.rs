@@ -26,6 +26,8 @@ pub const SITE_SALES_DAYS: i64 = 90;
 pub const OUTSIDE_KM: f64 = 1.0;
 /// Candidates and competitors one evaluation takes at most.
 pub const SITES_MAX: usize = 200;
+/// Buildings one evaluation takes at most.
+pub const ZONES_MAX: usize = 5_000;
 
 /// A candidate's prediction, for display.
 #[derive(Debug, Clone, PartialEq)]
@@ -149,7 +151,17 @@ impl App {
                 "没有带户数和坐标的楼栋，无法估算需求",
             ));
         }
-        Ok(report_of(stores, competitors, zones, candidates))
+        if zones.len() > ZONES_MAX {
+            return Err(AppError::invalid(
+                "candidates",
+                &format!("more than {ZONES_MAX} buildings: evaluate a district at a time"),
+                &format!("楼栋超过 {ZONES_MAX} 栋，请分片区评估"),
+            ));
+        }
+        // Up to 200 × 400 × 5,000 model terms: off the async workers.
+        tokio::task::spawn_blocking(move || report_of(stores, competitors, zones, candidates))
+            .await
+            .map_err(|e| AppError::Internal(format!("the site evaluation stopped: {e}")))
     }
 }
 

@@ -138,6 +138,8 @@ pub fn mark_down(price: Money, cost: Money, off_bp: i64, floor_cost_bp: i64) -> 
         .max(Money::ZERO)
         .mul_ratio(floor_cost_bp.max(0), 10_000, Rounding::Up);
     let (marked, floored) = if wanted < floor { (floor, true) } else { (wanted, false) };
+    // Never given away: at least a fen.
+    let marked = marked.max(Money::from_fen(1));
     if marked >= price {
         return None;
     }
@@ -209,5 +211,8 @@ mod tests {
         // The floor at or above the price: nothing to mark down.
         assert_eq!(m(500, 500, 2000, 10_000), None);
         assert_eq!(m(0, 0, 2000, 0), None);
+        // 9 fen at 90% off with no floor: 0.9 fen would be 0; a fen is the least.
+        assert_eq!(m(9, 0, 9000, 0).unwrap().price, Money::from_fen(1));
+        assert_eq!(m(1, 0, 9000, 0), None);
     }
 }

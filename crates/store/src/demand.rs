@@ -223,6 +223,38 @@ impl Store {
             .collect())
     }
 
+    /// `daily_sales` of one product (every location).
+    pub async fn product_daily_sales(
+        &self,
+        org: OrgId,
+        product: ProductId,
+        since: i64,
+        until: i64,
+    ) -> Result<Vec<DailySales>> {
+        let rows = sqlx::query(
+            "SELECT location_id, product_id, (at + $5) / 86400000 AS day, CAST(-SUM(qty_delta) AS BIGINT) AS qty \
+             FROM stock_movements WHERE org_id = $1 AND product_id = $2 AND at >= $3 AND at < $4 \
+             AND kind IN ('sale', 'return') GROUP BY location_id, product_id, (at + $5) / 86400000 \
+             ORDER BY location_id, day",
+        )
+        .bind(org.0)
+        .bind(product.0)
+        .bind(since)
+        .bind(until)
+        .bind(crate::analytics::SHANGHAI_OFFSET_MS)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| DailySales {
+                location: LocationId(r.get("location_id")),
+                product: ProductId(r.get("product_id")),
+                day: r.get("day"),
+                qty: r.get("qty"),
+            })
+            .collect())
+    }
+
     /// Replaces the organisation's forecasts and alerts in one transaction. Rows naming
     /// another organisation's location, product, store or category are not written.
     pub async fn replace_demand(
@@ -391,13 +423,16 @@ impl Store {
             .collect())
     }
 
-    /// Every active product with its stock at the store's locations, what is on order
-    /// for the store, and the supplier of its latest lot.
-    pub async fn stock_positions(&self, org: OrgId, store: StoreId) -> Result<Vec<StockPosition>> {
+    /// Every active product with its sellable stock at the store's locations at `now`
+    /// (lots not expired, less units reserved for online orders), what is on order for
+    /// the store, and the supplier of its latest lot.
+    pub async fn stock_positions(&self, org: OrgId, store: StoreId, now: i64) -> Result<Vec<StockPosition>> {
         let rows = sqlx::query(
             "SELECT p.id, p.sku, p.name_zh, p.name_en, p.category_id, p.unit_kind, p.price_fen, p.cost_fen, \
-             CAST(COALESCE((SELECT SUM(b.qty_on_hand) FROM stock_balances b JOIN locations l ON l.id = b.location_id \
-                  WHERE b.org_id = $1 AND b.product_id = p.id AND l.store_id = $2), 0) AS BIGINT) AS on_hand, \
+             CAST(COALESCE((SELECT SUM(b.qty_on_hand - b.qty_reserved) FROM stock_balances b \
+                  JOIN locations l ON l.id = b.location_id JOIN lots lt ON lt.id = b.lot_id \
+                  WHERE b.org_id = $1 AND b.product_id = p.id AND l.store_id = $2 AND b.qty_on_hand > 0 \
+                  AND (lt.expires_at IS NULL OR lt.expires_at > $3)), 0) AS BIGINT) AS on_hand, \
              CAST(COALESCE((SELECT SUM(pl.qty_ordered - pl.qty_received) FROM purchase_order_lines pl \
                   JOIN purchase_orders po ON po.id = pl.po_id WHERE pl.org_id = $1 AND pl.product_id = p.id \
                   AND po.store_id = $2 AND po.status IN ('draft', 'sent', 'partly_received') \
@@ -408,6 +443,7 @@ impl Store {
         )
         .bind(org.0)
         .bind(store.0)
+        .bind(now)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
@@ -428,19 +464,20 @@ impl Store {
             .collect())
     }
 
-    /// Lots holding stock at the store's locations that expire before `before`
-    /// (milliseconds), soonest first, with their units there.
-    pub async fn expiring_lots(&self, org: OrgId, store: StoreId, before: i64) -> Result<Vec<ExpiringLot>> {
+    /// Lots holding stock at the store's locations that expire at or before `until`
+    /// (milliseconds; a lot's `expires_at` is the first instant after its expiry day),
+    /// soonest first, with their units there not reserved for online orders.
+    pub async fn expiring_lots(&self, org: OrgId, store: StoreId, until: i64) -> Result<Vec<ExpiringLot>> {
         let rows = sqlx::query(
-            "SELECT lt.id, lt.lot_code, lt.product_id, lt.expires_at, CAST(SUM(b.qty_on_hand) AS BIGINT) AS qty \
+            "SELECT lt.id, lt.lot_code, lt.product_id, lt.expires_at, CAST(SUM(b.qty_on_hand - b.qty_reserved) AS BIGINT) AS qty \
              FROM lots lt JOIN stock_balances b ON b.lot_id = lt.id JOIN locations l ON l.id = b.location_id \
-             WHERE lt.org_id = $1 AND l.store_id = $2 AND lt.expires_at IS NOT NULL AND lt.expires_at < $3 \
-             AND b.qty_on_hand > 0 GROUP BY lt.id, lt.lot_code, lt.product_id, lt.expires_at \
+             WHERE lt.org_id = $1 AND l.store_id = $2 AND lt.expires_at IS NOT NULL AND lt.expires_at <= $3 \
+             AND b.qty_on_hand > b.qty_reserved GROUP BY lt.id, lt.lot_code, lt.product_id, lt.expires_at \
              ORDER BY lt.expires_at, lt.id",
         )
         .bind(org.0)
         .bind(store.0)
-        .bind(before)
+        .bind(until)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
@@ -541,15 +578,33 @@ impl Store {
     /// Markdowns accepted at a store, newest first; `active_at` marks those whose
     /// promotion still runs then.
     pub async fn markdowns(&self, org: OrgId, store: StoreId, active_at: i64, limit: i64) -> Result<Vec<MarkdownRow>> {
+        self.markdowns_where(org, Some(store), active_at, limit).await
+    }
+
+    /// Markdowns accepted at any of the organisation's stores (promotions, and so
+    /// markdowns, apply to all of them), newest first.
+    pub async fn org_markdowns(&self, org: OrgId, active_at: i64, limit: i64) -> Result<Vec<MarkdownRow>> {
+        self.markdowns_where(org, None, active_at, limit).await
+    }
+
+    async fn markdowns_where(
+        &self,
+        org: OrgId,
+        store: Option<StoreId>,
+        active_at: i64,
+        limit: i64,
+    ) -> Result<Vec<MarkdownRow>> {
         let rows = sqlx::query(
             "SELECT m.id, m.product_id, p.name_zh, m.lot_id, m.kind, m.off_bp, m.price_fen, m.units, m.promotion_id, \
              pr.ends_at, pr.status, pr.starts_at, m.created_at FROM markdowns m \
              JOIN products p ON p.id = m.product_id AND p.org_id = m.org_id \
-             JOIN promotions pr ON pr.id = m.promotion_id AND pr.org_id = m.org_id WHERE m.org_id = $1 AND m.store_id = $2 \
-             ORDER BY m.created_at DESC, m.id DESC LIMIT $3",
+             JOIN promotions pr ON pr.id = m.promotion_id AND pr.org_id = m.org_id \
+             WHERE m.org_id = $1 AND (m.store_id = $2 OR $3 = 1) \
+             ORDER BY m.created_at DESC, m.id DESC LIMIT $4",
         )
         .bind(org.0)
-        .bind(store.0)
+        .bind(store.map_or(0, |s| s.0))
+        .bind(i64::from(store.is_none()))
         .bind(limit.clamp(1, 1000))
         .fetch_all(&self.pool)
         .await?;

@@ -33,7 +33,7 @@ async fn check_replenishment(app: &App, manager: &Actor) {
     assert!(!orders.is_empty(), "the demo lets some products run low");
     // By hand: the product's outlook at the store, summed over its locations.
     let outlook = app.store.store_outlook(org, store, today).await.unwrap();
-    let positions = app.store.stock_positions(org, store).await.unwrap();
+    let positions = app.store.stock_positions(org, store, app.now()).await.unwrap();
     let mut checked = 0;
     for o in &orders {
         assert_eq!(o.cost_fen, o.lines.iter().map(|l| l.cost_fen).sum::<i64>());
@@ -140,6 +140,36 @@ async fn check_markdowns(app: &App, manager: &Actor) {
         assert!(s.price_fen < s.regular_price_fen);
         assert_eq!(s.ends_at, expires_at);
     }
+    // Every lot within the ladder's reach (its expiry day at most 3 days away, the first
+    // step included) is suggested, unless it is weighed or the floor leaves nothing off.
+    let org = manager.org;
+    let store = app.actor_store(manager).await.unwrap();
+    let until = time::end_of_local_day(plan::date_of(today + 3).unwrap());
+    let positions = app.store.stock_positions(org, store, now).await.unwrap();
+    let mut on_first_step = 0;
+    for lot in app.store.expiring_lots(org, store, until).await.unwrap() {
+        let p = positions.iter().find(|p| p.product == lot.product).unwrap();
+        let days_left = plan::day_number(time::local_date(lot.expires_at - 1)) - today;
+        if days_left < 0 {
+            // Expired and still on the books: for the write-off, not a markdown.
+            assert!(!expiry.iter().any(|s| s.lot.as_ref().is_some_and(|l| l.0 == lot.lot)));
+            continue;
+        }
+        let off = if days_left <= 1 { 5_000 } else { 2_000 };
+        let marked = linli_domain::markdown::mark_down(
+            linli_domain::money::Money::from_fen(p.price_fen),
+            linli_domain::money::Money::from_fen(p.cost_fen),
+            off,
+            10_000,
+        );
+        let suggested = expiry.iter().any(|s| s.lot.as_ref().is_some_and(|l| l.0 == lot.lot));
+        assert_eq!(suggested, !p.weighed && marked.is_some(), "{lot:?} {p:?}");
+        on_first_step += usize::from(suggested && days_left == 3);
+    }
+    assert!(
+        on_first_step > 0,
+        "lots three days from expiry are on the ladder's first step"
+    );
     // Accepting: the till's price for the product is the marked one, for the lot's units
     // and no more; ending it brings the regular price back.
     let s = expiry[0];

@@ -85,3 +85,6 @@ CREATE TABLE markdowns (
     created_at BIGINT NOT NULL
 );
 CREATE INDEX markdowns_product ON markdowns (org_id, product_id, created_at);
+
+-- Replenishment reads what is on order per product.
+CREATE INDEX purchase_order_lines_product ON purchase_order_lines (org_id, product_id);

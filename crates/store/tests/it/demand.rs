@@ -17,6 +17,7 @@ on_both_backends!(demand:
     expiring_lots_list_the_stores_stocked_lots_soonest_first,
     markdown_ladders_keep_a_default_and_one_per_category,
     markdowns_are_newest_first_and_active_while_their_promotion_runs,
+    stock_positions_count_only_sellable_stock,
 );
 
 const DAY: i64 = 86_400_000;
@@ -580,7 +581,7 @@ pub async fn stock_positions_sum_the_stores_stock_and_open_purchase_orders(s: St
         .unwrap();
     }
 
-    let positions = s.stock_positions(a.org, a.store).await.unwrap();
+    let positions = s.stock_positions(a.org, a.store, T0).await.unwrap();
     let got: Vec<_> = positions
         .iter()
         .map(|p| (p.product, p.on_hand, p.on_order, p.supplier))
@@ -612,7 +613,7 @@ pub async fn stock_positions_sum_the_stores_stock_and_open_purchase_orders(s: St
 
     // The second store: its own stock and orders.
     let there: Vec<_> = s
-        .stock_positions(a.org, a2)
+        .stock_positions(a.org, a2, T0)
         .await
         .unwrap()
         .iter()
@@ -620,7 +621,7 @@ pub async fn stock_positions_sum_the_stores_stock_and_open_purchase_orders(s: St
         .collect();
     assert_eq!(there, vec![(milk, 100, 50), (bread, 0, 0), (eggs, 0, 50), (rice, 0, 0)]);
     // Another organisation's.
-    let theirs_rows = s.stock_positions(b.org, b.store).await.unwrap();
+    let theirs_rows = s.stock_positions(b.org, b.store, T0).await.unwrap();
     assert_eq!(
         theirs_rows
             .iter()
@@ -629,7 +630,7 @@ pub async fn stock_positions_sum_the_stores_stock_and_open_purchase_orders(s: St
         vec![(theirs, 9, 0, None)]
     );
     assert!(
-        s.stock_positions(a.org, b.store)
+        s.stock_positions(a.org, b.store, T0)
             .await
             .unwrap()
             .iter()
@@ -685,9 +686,14 @@ pub async fn expiring_lots_list_the_stores_stocked_lots_soonest_first(s: Store) 
         ]
     );
     assert_eq!(
-        s.expiring_lots(a.org, a.store, T0 + 24 * HOUR).await.unwrap(),
+        s.expiring_lots(a.org, a.store, T0 + 24 * HOUR - 1).await.unwrap(),
         vec![lot(l2, "L2", milk, T0 + 12 * HOUR, 2)],
-        "expiring before the cut-off, not at it"
+        "expiring at or before the cut-off, not after it"
+    );
+    assert_eq!(
+        s.expiring_lots(a.org, a.store, T0 + 24 * HOUR).await.unwrap().len(),
+        2,
+        "a lot expiring at the cut-off is in"
     );
     assert_eq!(
         s.expiring_lots(a.org, a2, T0 + 36 * HOUR).await.unwrap(),
@@ -945,4 +951,30 @@ pub async fn markdowns_are_newest_first_and_active_while_their_promotion_runs(s:
     assert!(s.markdowns(b.org, b.store, T0 + 2 * HOUR, 10).await.unwrap().is_empty());
     assert!(s.markdowns(b.org, a.store, T0 + 2 * HOUR, 10).await.unwrap().is_empty());
     assert!(s.markdowns(a.org, b.store, T0 + 2 * HOUR, 10).await.unwrap().is_empty());
+}
+
+/// What replenishment counts as on hand: lots not expired at `now`; an expired lot still
+/// on the books (write-off is by hand) does not keep the shelf "full".
+pub async fn stock_positions_count_only_sellable_stock(s: Store) {
+    let a = org(&s, "a").await;
+    let milk = product(&s, &a, "P1", "牛奶").await;
+    stock(&s, &a, a.floor, milk, "OLD", Some(T0 + HOUR), 30).await;
+    stock(&s, &a, a.floor, milk, "NEW", Some(T0 + 72 * HOUR), 4).await;
+    stock(&s, &a, a.backroom, milk, "UHT", None, 2).await;
+    let on_hand = |now: i64| {
+        let s = s.clone();
+        async move {
+            s.stock_positions(a.org, a.store, now)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|p| p.product == milk)
+                .unwrap()
+                .on_hand
+        }
+    };
+    assert_eq!(on_hand(T0).await, 36);
+    assert_eq!(on_hand(T0 + HOUR - 1).await, 36, "sellable until its expiry instant");
+    assert_eq!(on_hand(T0 + HOUR).await, 6, "the expired lot is not stock to sell");
+    assert_eq!(on_hand(T0 + 100 * HOUR).await, 2);
 }

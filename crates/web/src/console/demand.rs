@@ -418,6 +418,8 @@ struct ReplenishPage {
     level: i64,
     orders: Vec<OrderView>,
     forecast_ran: bool,
+    /// The outlook still covers the days ahead (the job ran lately).
+    fresh: bool,
 }
 
 #[derive(Debug)]
@@ -461,6 +463,11 @@ pub async fn replenishment_page(State(st): State<AppState>, s: Session, uri: Uri
         .map_err(|e| app_error(&c, e))?
         .iter()
         .any(|r| r.job == plan::JOB_DEMAND_FORECAST && r.status == "done");
+    let fresh = st
+        .app
+        .store_outlook(s.actor())
+        .await
+        .map_or(true, |o| plan::outlook_is_fresh(&o));
     let orders = orders
         .into_iter()
         .map(|o| OrderView {
@@ -500,6 +507,7 @@ pub async fn replenishment_page(State(st): State<AppState>, s: Session, uri: Uri
         level,
         orders,
         forecast_ran,
+        fresh,
     })
 }
 

@@ -834,5 +834,8 @@ async fn demand_planning_pages_show_their_empty_states_and_refuse_bad_weather_on
         StatusCode::FORBIDDEN
     );
     assert_eq!(t.get("/markdowns", &cashier.cookie).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(t.get("/data/forecast", &cashier.cookie).await.status, StatusCode::OK);
+    assert_eq!(
+        t.get("/data/forecast", &cashier.cookie).await.status,
+        StatusCode::FORBIDDEN
+    );
 }

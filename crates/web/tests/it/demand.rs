@@ -157,6 +157,10 @@ async fn plan_from_weather_to_orders_and_markdowns(t: TestApp) {
         .collect();
     t.store.replace_demand(t.a.org, &rows, &[], NOW).await.unwrap();
     let (status, fc) = t
+        .call("GET", &format!("/api/v1/products/{milk}/forecast"), Some(&owner), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{fc}");
+    let (status, _) = t
         .call(
             "GET",
             &format!("/api/v1/products/{milk}/forecast"),
@@ -164,7 +168,11 @@ async fn plan_from_weather_to_orders_and_markdowns(t: TestApp) {
             None,
         )
         .await;
-    assert_eq!(status, StatusCode::OK, "{fc}");
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "sales per product are the store's business"
+    );
     assert_eq!(fc["items"].as_array().unwrap().len(), 14);
     assert_eq!(
         (fc["items"][0]["forecast"].as_f64(), fc["items"][0]["actual"].clone()),
@@ -355,4 +363,20 @@ async fn plan_from_weather_to_orders_and_markdowns(t: TestApp) {
     );
     let (_, theirs) = t.call("GET", "/api/v1/markdowns/ladders", Some(&other), None).await;
     assert_eq!(theirs["items"][0]["steps"], "3:20,1:50", "their default is untouched");
+
+    // A second store: a promotion would mark the product down at both, so markdowns are
+    // refused (by hand for now), with the reason.
+    t.store
+        .create_store(t.a.org, "S2", "二店", "", None, NOW)
+        .await
+        .unwrap();
+    let (status, e) = t
+        .call("POST", "/api/v1/markdowns", Some(&owner), Some(json!({"lot_id": lot})))
+        .await;
+    assert_eq!(
+        (status, error_of(&e).1.as_deref()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("lot_id")),
+        "{e}"
+    );
+    assert!(e["error"]["message_zh"].as_str().unwrap().contains("所有门店"), "{e}");
 }
