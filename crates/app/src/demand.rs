@@ -80,6 +80,10 @@ pub const SLOW_CLEARANCE_DAYS: i64 = 14;
 /// Days of outlook (from today) a forecast must still hold to be used for slow movers:
 /// older, the nightly job has not run for days and the page says so.
 pub const OUTLOOK_FRESH_DAYS_MIN: usize = FORECAST_HORIZON_DAYS - 2;
+/// How a piece good's markdown is made: a flash sale capped at its units.
+pub const METHOD_FLASH_SALE: &str = "flash_sale";
+/// How a weighed good's markdown is made: its price per kg, put back when it ends.
+pub const METHOD_PRICE: &str = "price";
 /// Units one order may take at a markdown price.
 pub const MARKDOWN_UNITS_PER_ORDER_MAX: i64 = 20;
 
@@ -444,8 +448,10 @@ pub struct MarkdownSuggestion {
     pub lot: Option<(LotId, String, i64)>,
     pub days_left: Option<i64>,
     pub cover_days: Option<f64>,
-    /// Units offered at the marked price.
+    /// Units offered at the marked price (grams of a weighed good).
     pub units: i64,
+    /// A weighed good: accepted as a change of its price per kg.
+    pub weighed: bool,
     pub regular_price_fen: i64,
     pub price_fen: i64,
     pub off_bp: i64,
@@ -929,10 +935,12 @@ impl App {
             let Some(p) = positions.get(&lot.product) else {
                 continue;
             };
-            if p.weighed {
-                // A flash sale prices pieces; weighed goods are marked down at the scale.
-                continue;
-            }
+            // A weighed good already marked down by price: its regular price is the one
+            // before, and the ladder's steps are taken from it.
+            let regular = active
+                .iter()
+                .find(|m| m.product == p.product && m.method == METHOD_PRICE)
+                .map_or(p.price_fen, |m| m.regular_price_fen);
             // A lot is sellable until its expiry day ends: `expires_at` is the first
             // instant of the day after.
             let days_left = day_number(time::local_date(lot.expires_at - 1)) - today;
@@ -944,7 +952,7 @@ impl App {
                 continue;
             };
             let Some(marked) = markdown::mark_down(
-                Money::from_fen(p.price_fen),
+                Money::from_fen(regular),
                 Money::from_fen(p.cost_fen),
                 step.off_bp,
                 l.floor_cost_bp,
@@ -952,6 +960,15 @@ impl App {
                 continue;
             };
             on_markdown.insert(p.product);
+            if p.weighed
+                && active
+                    .iter()
+                    .any(|m| m.product == p.product && m.method == METHOD_PRICE && m.price_fen <= marked.price.fen())
+            {
+                // The product's price per kg is down this far already (for this lot or
+                // another).
+                continue;
+            }
             if active
                 .iter()
                 .any(|m| m.lot == Some(lot.lot) && m.price_fen <= marked.price.fen())
@@ -967,7 +984,8 @@ impl App {
                 days_left: Some(days_left),
                 cover_days: None,
                 units: lot.qty,
-                regular_price_fen: p.price_fen,
+                weighed: p.weighed,
+                regular_price_fen: regular,
                 price_fen: marked.price.fen(),
                 off_bp: marked.off_bp,
                 floored: marked.floored,
@@ -1023,6 +1041,7 @@ impl App {
                     days_left: None,
                     cover_days: cover.is_finite().then_some(cover),
                     units,
+                    weighed: false,
                     regular_price_fen: p.price_fen,
                     price_fen: marked.price.fen(),
                     off_bp: marked.off_bp,
@@ -1075,37 +1094,58 @@ impl App {
         })?;
         let store = self.actor_store(actor).await?;
         let now = self.now();
-        let (name, note) = match &s.lot {
-            Some((_, code, _)) => (
-                format!("临期特价 {}", s.name_zh),
-                format!("markdown: lot {code}, {} days left", s.days_left.unwrap_or(0)),
-            ),
-            None => (format!("清仓特价 {}", s.name_zh), "markdown: slow mover".to_string()),
+        // The lot's (or product's) markdowns running now, to replace once the new runs.
+        let replaced: Vec<MarkdownRow> = self
+            .store
+            .org_markdowns(actor.org, now, 1000)
+            .await?
+            .into_iter()
+            .filter(|m| {
+                m.active
+                    && ((s.lot.is_some() && m.lot == s.lot.as_ref().map(|l| l.0))
+                        || (s.weighed && m.product == s.product && m.method == METHOD_PRICE))
+            })
+            .collect();
+        let (method, promotion) = if s.weighed {
+            // A flash sale prices pieces: a weighed good's price per kg comes down, through
+            // the normal price change (audited; the labels follow).
+            actor.require(Permission::ChangePrice)?;
+            self.set_price(actor, s.product, s.price_fen).await?;
+            (METHOD_PRICE, None)
+        } else {
+            let (name, note) = match &s.lot {
+                Some((_, code, _)) => (
+                    format!("临期特价 {}", s.name_zh),
+                    format!("markdown: lot {code}, {} days left", s.days_left.unwrap_or(0)),
+                ),
+                None => (format!("清仓特价 {}", s.name_zh), "markdown: slow mover".to_string()),
+            };
+            let promotion = self
+                .create_promotion(
+                    actor,
+                    crate::offers::PromotionInput {
+                        name_zh: name.chars().take(40).collect(),
+                        kind: "flash_sale".into(),
+                        product_id: Some(s.product.0),
+                        price_fen: Some(s.price_fen),
+                        cap_per_order: Some(s.units.clamp(1, MARKDOWN_UNITS_PER_ORDER_MAX)),
+                        flash_cap: Some(s.units),
+                        starts_at: now,
+                        ends_at: s.ends_at,
+                        note: Some(note),
+                        ..Default::default()
+                    },
+                )
+                .await?;
+            (METHOD_FLASH_SALE, Some(promotion.id.0))
         };
-        let promotion = self
-            .create_promotion(
-                actor,
-                crate::offers::PromotionInput {
-                    name_zh: name.chars().take(40).collect(),
-                    kind: "flash_sale".into(),
-                    product_id: Some(s.product.0),
-                    price_fen: Some(s.price_fen),
-                    cap_per_order: Some(s.units.clamp(1, MARKDOWN_UNITS_PER_ORDER_MAX)),
-                    flash_cap: Some(s.units),
-                    starts_at: now,
-                    ends_at: s.ends_at,
-                    note: Some(note),
-                    ..Default::default()
-                },
-            )
-            .await?;
-        // A deeper step replaces the lot's earlier markdown, once the new one runs.
-        if let Some((lot, _, _)) = &s.lot {
-            for m in self.store.org_markdowns(actor.org, now, 1000).await? {
-                if m.active && m.lot == Some(*lot) {
-                    self.end_promotion(actor, m.promotion).await?;
-                }
+        // A deeper step replaces the earlier markdown, once the new one runs (a replaced
+        // price markdown is not put back: the new price stands).
+        for m in replaced {
+            if let Some(p) = m.promotion {
+                self.end_promotion(actor, p).await?;
             }
+            self.store.end_markdown(actor.org, m.id, now).await?;
         }
         let id = self
             .store
@@ -1119,41 +1159,63 @@ impl App {
                     off_bp: s.off_bp,
                     price_fen: s.price_fen,
                     units: s.units,
-                    promotion: promotion.id.0,
+                    method,
+                    regular_price_fen: s.regular_price_fen,
+                    promotion,
+                    ends_at: s.ends_at,
                     created_by: Some(actor.staff.0),
                 },
                 now,
             )
             .await?;
-        self.store
-            .markdowns(actor.org, store, now, 1000)
-            .await?
-            .into_iter()
-            .find(|m| m.id == id)
-            .ok_or(AppError::NotFound)
+        Ok(self.store.markdown(actor.org, id, now).await?)
     }
 
-    /// Ends a markdown now (undo a mistake): its promotion ends, the regular price and
-    /// the labels are back.
+    /// Ends a markdown now (undo a mistake): its flash sale ends, or a weighed good's
+    /// price per kg is put back (unless it was changed again meanwhile); the labels follow.
     pub async fn end_markdown(&self, actor: &Actor, id: i64) -> Result<MarkdownRow, AppError> {
         actor.require(Permission::ManageOffers)?;
-        let store = self.actor_store(actor).await?;
-        let m = self
-            .store
-            .markdowns(actor.org, store, self.now(), 1000)
-            .await?
-            .into_iter()
-            .find(|m| m.id == id)
-            .ok_or(AppError::NotFound)?;
+        let now = self.now();
+        let m = self.store.markdown(actor.org, id, now).await?;
         if m.active {
-            self.end_promotion(actor, m.promotion).await?;
+            if let Some(p) = m.promotion {
+                self.end_promotion(actor, p).await?;
+            } else {
+                actor.require(Permission::ChangePrice)?;
+                let current = self.store.product(actor.org, m.product).await?.price_fen;
+                if current == m.price_fen {
+                    self.set_price(actor, m.product, m.regular_price_fen).await?;
+                }
+            }
+            self.store.end_markdown(actor.org, id, now).await?;
         }
-        self.store
-            .markdowns(actor.org, store, self.now(), 1000)
-            .await?
-            .into_iter()
-            .find(|m| m.id == id)
-            .ok_or(AppError::NotFound)
+        Ok(self.store.markdown(actor.org, id, self.now()).await?)
+    }
+
+    /// Puts back the price of every weighed good whose markdown has ended by `now` (the
+    /// lot's day is over), unless the price was changed again meanwhile; for the sweeper.
+    /// Answers how many prices were put back.
+    pub async fn restore_due_markdowns(&self, now: i64) -> Result<usize, AppError> {
+        let mut restored = 0;
+        for (org, id) in self.store.due_price_markdowns(now).await? {
+            let m = self.store.markdown(org, id, now).await?;
+            if !self.store.end_markdown(org, id, now).await? {
+                continue;
+            }
+            let p = self.store.product(org, m.product).await?;
+            let (Some(staff), true) = (m.created_by, p.price_fen == m.price_fen) else {
+                continue;
+            };
+            let mut data = crate::catalog::to_data(&p);
+            data.price_fen = m.regular_price_fen;
+            // Recorded as the change of the manager who accepted the markdown.
+            self.store
+                .update_product(org, p.id, &data, linli_domain::ids::StaffId(staff), now)
+                .await?;
+            self.refresh_labels_for(org, p.id).await;
+            restored += 1;
+        }
+        Ok(restored)
     }
 
     /// Markdowns accepted at the actor's store, newest first.

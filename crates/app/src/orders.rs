@@ -927,6 +927,10 @@ impl App {
                     }
                     Err(e) => tracing::warn!(error = %e, "listing refunds due failed"),
                 }
+                // Weighed goods marked down by price get it back when the lot's day ends.
+                if let Err(e) = app.restore_due_markdowns(now).await {
+                    tracing::warn!(error = %e, "putting back marked-down prices failed");
+                }
             }
         })
     }

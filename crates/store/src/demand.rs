@@ -121,10 +121,15 @@ pub struct MarkdownRow {
     pub off_bp: i64,
     pub price_fen: i64,
     pub units: i64,
-    pub promotion: i64,
-    /// The promotion's end and whether it still runs.
+    /// flash_sale (a promotion) or price (a weighed good's price per kg changed).
+    pub method: String,
+    pub regular_price_fen: i64,
+    /// The flash sale, for a piece good's markdown.
+    pub promotion: Option<i64>,
+    /// When it ends (or ended early) and whether it still runs.
     pub ends_at: i64,
     pub active: bool,
+    pub created_by: Option<i64>,
     pub created_at: i64,
 }
 
@@ -138,7 +143,10 @@ pub struct NewMarkdown {
     pub off_bp: i64,
     pub price_fen: i64,
     pub units: i64,
-    pub promotion: i64,
+    pub method: &'static str,
+    pub regular_price_fen: i64,
+    pub promotion: Option<i64>,
+    pub ends_at: i64,
     pub created_by: Option<i64>,
 }
 
@@ -551,11 +559,13 @@ impl Store {
     /// of another organisation is not found.
     pub async fn record_markdown(&self, org: OrgId, m: &NewMarkdown, at: i64) -> Result<i64> {
         let row = sqlx::query(
-            "INSERT INTO markdowns (org_id, store_id, product_id, lot_id, kind, off_bp, price_fen, units, promotion_id, \
-             created_by, created_at) SELECT $1, s.id, p.id, $4, $5, $6, $7, $8, pr.id, $10, $11 \
-             FROM stores s JOIN products p ON p.id = $3 AND p.org_id = $1 JOIN promotions pr ON pr.id = $9 AND pr.org_id = $1 \
+            "INSERT INTO markdowns (org_id, store_id, product_id, lot_id, kind, off_bp, price_fen, units, method, \
+             regular_price_fen, promotion_id, ends_at, created_by, created_at) \
+             SELECT $1, s.id, p.id, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 \
+             FROM stores s JOIN products p ON p.id = $3 AND p.org_id = $1 \
              WHERE s.id = $2 AND s.org_id = $1 \
              AND ($4 IS NULL OR EXISTS (SELECT 1 FROM lots l WHERE l.id = $4 AND l.org_id = $1 AND l.product_id = p.id)) \
+             AND ($11 IS NULL OR EXISTS (SELECT 1 FROM promotions pr WHERE pr.id = $11 AND pr.org_id = $1)) \
              RETURNING id",
         )
         .bind(org.0)
@@ -566,13 +576,47 @@ impl Store {
         .bind(m.off_bp)
         .bind(m.price_fen)
         .bind(m.units)
+        .bind(m.method)
+        .bind(m.regular_price_fen)
         .bind(m.promotion)
+        .bind(m.ends_at)
         .bind(m.created_by)
         .bind(at)
         .fetch_optional(&self.pool)
         .await?
         .ok_or(crate::StoreError::NotFound)?;
         Ok(row.get("id"))
+    }
+
+    /// Marks a markdown over at `at` (a price markdown put back, replaced or ended by
+    /// hand); false when it was over already.
+    pub async fn end_markdown(&self, org: OrgId, id: i64, at: i64) -> Result<bool> {
+        let done = sqlx::query("UPDATE markdowns SET ended_at = $3 WHERE org_id = $1 AND id = $2 AND ended_at IS NULL")
+            .bind(org.0)
+            .bind(id)
+            .bind(at)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Price markdowns of every organisation whose end has come and that are not over:
+    /// (organisation, markdown), for the sweeper.
+    pub async fn due_price_markdowns(&self, now: i64) -> Result<Vec<(OrgId, i64)>> {
+        let rows = sqlx::query(
+            "SELECT org_id, id FROM markdowns WHERE method = 'price' AND ended_at IS NULL AND ends_at <= $1 \
+             ORDER BY ends_at, id LIMIT 1000",
+        )
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(|r| (OrgId(r.get("org_id")), r.get("id"))).collect())
+    }
+
+    /// One markdown of the organisation.
+    pub async fn markdown(&self, org: OrgId, id: i64, active_at: i64) -> Result<MarkdownRow> {
+        let rows = self.markdowns_query(org, None, Some(id), active_at, 1).await?;
+        rows.into_iter().next().ok_or(crate::StoreError::NotFound)
     }
 
     /// Markdowns accepted at a store, newest first; `active_at` marks those whose
@@ -594,25 +638,53 @@ impl Store {
         active_at: i64,
         limit: i64,
     ) -> Result<Vec<MarkdownRow>> {
+        self.markdowns_query(org, store, None, active_at, limit).await
+    }
+
+    async fn markdowns_query(
+        &self,
+        org: OrgId,
+        store: Option<StoreId>,
+        id: Option<i64>,
+        active_at: i64,
+        limit: i64,
+    ) -> Result<Vec<MarkdownRow>> {
         let rows = sqlx::query(
-            "SELECT m.id, m.product_id, p.name_zh, m.lot_id, m.kind, m.off_bp, m.price_fen, m.units, m.promotion_id, \
-             pr.ends_at, pr.status, pr.starts_at, m.created_at FROM markdowns m \
+            "SELECT m.id, m.product_id, p.name_zh, m.lot_id, m.kind, m.off_bp, m.price_fen, m.units, m.method, \
+             m.regular_price_fen, m.promotion_id, m.ends_at, m.ended_at, m.created_by, m.created_at, \
+             pr.status AS promotion_status, pr.starts_at AS promotion_starts, pr.ends_at AS promotion_ends, \
+             pr.ended_at AS promotion_ended FROM markdowns m \
              JOIN products p ON p.id = m.product_id AND p.org_id = m.org_id \
-             JOIN promotions pr ON pr.id = m.promotion_id AND pr.org_id = m.org_id \
-             WHERE m.org_id = $1 AND (m.store_id = $2 OR $3 = 1) \
-             ORDER BY m.created_at DESC, m.id DESC LIMIT $4",
+             LEFT JOIN promotions pr ON pr.id = m.promotion_id AND pr.org_id = m.org_id \
+             WHERE m.org_id = $1 AND (m.store_id = $2 OR $3 = 1) AND (m.id = $4 OR $5 = 1) \
+             ORDER BY m.created_at DESC, m.id DESC LIMIT $6",
         )
         .bind(org.0)
         .bind(store.map_or(0, |s| s.0))
         .bind(i64::from(store.is_none()))
+        .bind(id.unwrap_or(0))
+        .bind(i64::from(id.is_none()))
         .bind(limit.clamp(1, 1000))
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
             .iter()
             .map(|r| {
-                let ends_at: i64 = r.get("ends_at");
-                let starts_at: i64 = r.get("starts_at");
+                let promotion = opt_i64(r, "promotion_id");
+                let (active, ends_at) = match promotion {
+                    Some(_) => {
+                        let starts: i64 = opt_i64(r, "promotion_starts").unwrap_or(0);
+                        let ends: i64 = opt_i64(r, "promotion_ends").unwrap_or(0);
+                        let status: Option<String> = r.get("promotion_status");
+                        let running = status.as_deref() == Some("active") && starts <= active_at && active_at < ends;
+                        (running, opt_i64(r, "promotion_ended").unwrap_or(ends).min(ends))
+                    }
+                    None => {
+                        let ends: i64 = r.get("ends_at");
+                        let ended = opt_i64(r, "ended_at");
+                        (ended.is_none() && active_at < ends, ended.unwrap_or(ends).min(ends))
+                    }
+                };
                 MarkdownRow {
                     id: r.get("id"),
                     product: ProductId(r.get("product_id")),
@@ -622,9 +694,12 @@ impl Store {
                     off_bp: r.get("off_bp"),
                     price_fen: r.get("price_fen"),
                     units: r.get("units"),
-                    promotion: r.get("promotion_id"),
+                    method: r.get("method"),
+                    regular_price_fen: r.get("regular_price_fen"),
+                    promotion,
                     ends_at,
-                    active: r.get::<String, _>("status") == "active" && starts_at <= active_at && active_at < ends_at,
+                    active,
+                    created_by: opt_i64(r, "created_by"),
                     created_at: r.get("created_at"),
                 }
             })

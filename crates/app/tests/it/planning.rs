@@ -141,7 +141,7 @@ async fn check_markdowns(app: &App, manager: &Actor) {
         assert_eq!(s.ends_at, expires_at);
     }
     // Every lot within the ladder's reach (its expiry day at most 3 days away, the first
-    // step included) is suggested, unless it is weighed or the floor leaves nothing off.
+    // step included) is suggested, unless the floor leaves nothing off.
     let org = manager.org;
     let store = app.actor_store(manager).await.unwrap();
     let until = time::end_of_local_day(plan::date_of(today + 3).unwrap());
@@ -163,7 +163,7 @@ async fn check_markdowns(app: &App, manager: &Actor) {
             10_000,
         );
         let suggested = expiry.iter().any(|s| s.lot.as_ref().is_some_and(|l| l.0 == lot.lot));
-        assert_eq!(suggested, !p.weighed && marked.is_some(), "{lot:?} {p:?}");
+        assert_eq!(suggested, marked.is_some(), "{lot:?} {p:?}");
         on_first_step += usize::from(suggested && days_left == 3);
     }
     assert!(
@@ -190,7 +190,10 @@ async fn check_markdowns(app: &App, manager: &Actor) {
     assert_eq!((m.price_fen, m.units, m.lot), (s.price_fen, s.units, Some(lot)));
     let marked = quote(1).await.unwrap();
     assert_eq!(marked.lines[0].total_fen, s.price_fen);
-    let promo = app.promotion(manager, m.promotion).await.unwrap();
+    let promo = app
+        .promotion(manager, m.promotion.expect("a flash sale"))
+        .await
+        .unwrap();
     assert_eq!(promo.flash_cap, Some(s.units));
     // The same suggestion cannot be accepted twice.
     let e = app
@@ -212,6 +215,29 @@ async fn check_markdowns(app: &App, manager: &Actor) {
     let ended = app.end_markdown(manager, m.id).await.unwrap();
     assert!(!ended.active);
     assert_eq!(quote(1).await.unwrap().lines[0].total_fen, s.regular_price_fen);
+    // A weighed good's markdown lowers its price per kg; the sweeper puts it back when
+    // the lot's day is over.
+    if let Some(w) = expiry.iter().find(|s| s.weighed) {
+        let lot = w.lot.as_ref().unwrap();
+        let m = app
+            .accept_markdown(manager, MarkdownTarget::Lot(lot.0.0))
+            .await
+            .unwrap();
+        assert_eq!((m.method.as_str(), m.promotion), ("price", None));
+        let price = || async { app.store.product(manager.org, w.product).await.unwrap().price_fen };
+        assert_eq!(price().await, w.price_fen);
+        assert_eq!(app.restore_due_markdowns(now).await.unwrap(), 0, "not due yet");
+        assert_eq!(price().await, w.price_fen);
+        assert!(app.restore_due_markdowns(lot.2).await.unwrap() >= 1);
+        assert_eq!(
+            price().await,
+            w.regular_price_fen,
+            "put back when the lot's day is over"
+        );
+        assert!(!app.store.markdown(manager.org, m.id, lot.2).await.unwrap().active);
+    } else {
+        panic!("the demo has weighed goods near their expiry");
+    }
     // A ladder of the lot's category changes what is suggested for it.
     let category = app.store.product(manager.org, s.product).await.unwrap().category_id;
     if let Some(category) = category {

@@ -66,9 +66,11 @@ CREATE TABLE markdown_ladders (
     PRIMARY KEY (org_id, category_id)
 );
 
--- Markdowns a manager accepted: each is a promotion (a flash sale of the lot's units for
--- a near-expiry lot, of the units above the cover for a slow mover) so the till, the
--- shop and the shelf labels follow it, and it ends by itself.
+-- Markdowns a manager accepted. A piece good's is a promotion (a flash sale of the lot's
+-- units for a near-expiry lot, of the units above the cover for a slow mover), so the
+-- till, the shop and the shelf labels follow it and it ends by itself. A weighed good's
+-- is a change of its price per kg (a flash sale prices pieces), put back at `ends_at` by
+-- the sweeper unless the price was changed again meanwhile; `ended_at` says it is over.
 CREATE TABLE markdowns (
     id INTEGER PRIMARY KEY,
     org_id BIGINT NOT NULL REFERENCES orgs(id),
@@ -80,10 +82,16 @@ CREATE TABLE markdowns (
     off_bp BIGINT NOT NULL,
     price_fen BIGINT NOT NULL,
     units BIGINT NOT NULL,
-    promotion_id BIGINT NOT NULL REFERENCES promotions(id),
+    -- flash_sale or price
+    method TEXT NOT NULL,
+    regular_price_fen BIGINT NOT NULL,
+    promotion_id BIGINT REFERENCES promotions(id),
+    ends_at BIGINT NOT NULL,
+    ended_at BIGINT,
     created_by BIGINT,
     created_at BIGINT NOT NULL
 );
+CREATE INDEX markdowns_due ON markdowns (ends_at) WHERE method = 'price' AND ended_at IS NULL;
 CREATE INDEX markdowns_product ON markdowns (org_id, product_id, created_at);
 
 -- Replenishment reads what is on order per product.

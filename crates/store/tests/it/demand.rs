@@ -828,7 +828,10 @@ pub async fn markdowns_are_newest_first_and_active_while_their_promotion_runs(s:
                 off_bp: 5_000,
                 price_fen: 250,
                 units: 10,
-                promotion: milk_sale.0,
+                method: "flash_sale",
+                regular_price_fen: 500,
+                promotion: Some(milk_sale.0),
+                ends_at: T0 + 48 * HOUR,
                 created_by: Some(a.staff.0),
             },
             T0,
@@ -846,7 +849,10 @@ pub async fn markdowns_are_newest_first_and_active_while_their_promotion_runs(s:
                 off_bp: 1_500,
                 price_fen: 425,
                 units: 4,
-                promotion: eggs_sale.0,
+                method: "flash_sale",
+                regular_price_fen: 500,
+                promotion: Some(eggs_sale.0),
+                ends_at: T0 + 7 * DAY,
                 created_by: None,
             },
             T0 + HOUR,
@@ -875,7 +881,10 @@ pub async fn markdowns_are_newest_first_and_active_while_their_promotion_runs(s:
                     off_bp: 5_000,
                     price_fen: 250,
                     units: 1,
-                    promotion,
+                    method: "flash_sale",
+                    regular_price_fen: 500,
+                    promotion: Some(promotion),
+                    ends_at: T0 + HOUR,
                     created_by: None,
                 },
                 T0,
@@ -897,9 +906,12 @@ pub async fn markdowns_are_newest_first_and_active_while_their_promotion_runs(s:
                 off_bp: 1_500,
                 price_fen: 425,
                 units: 4,
-                promotion: eggs_sale.0,
+                method: "flash_sale".into(),
+                regular_price_fen: 500,
+                promotion: Some(eggs_sale.0),
                 ends_at: T0 + 7 * DAY,
                 active: true,
+                created_by: None,
                 created_at: T0 + HOUR,
             },
             MarkdownRow {
@@ -911,9 +923,12 @@ pub async fn markdowns_are_newest_first_and_active_while_their_promotion_runs(s:
                 off_bp: 5_000,
                 price_fen: 250,
                 units: 10,
-                promotion: milk_sale.0,
+                method: "flash_sale".into(),
+                regular_price_fen: 500,
+                promotion: Some(milk_sale.0),
                 ends_at: T0 + 48 * HOUR,
                 active: true,
+                created_by: Some(a.staff.0),
                 created_at: T0,
             },
         ],
@@ -951,6 +966,49 @@ pub async fn markdowns_are_newest_first_and_active_while_their_promotion_runs(s:
     assert!(s.markdowns(b.org, b.store, T0 + 2 * HOUR, 10).await.unwrap().is_empty());
     assert!(s.markdowns(b.org, a.store, T0 + 2 * HOUR, 10).await.unwrap().is_empty());
     assert!(s.markdowns(a.org, b.store, T0 + 2 * HOUR, 10).await.unwrap().is_empty());
+    assert!(matches!(s.markdown(b.org, slow, T0).await, Err(StoreError::NotFound)));
+
+    // A weighed good's markdown is its price: no promotion; active until its end or until
+    // it is ended, once; then due for the sweeper to put the price back.
+    let pork = product(&s, &a, "P3", "猪肉").await;
+    let by_price = s
+        .record_markdown(
+            a.org,
+            &NewMarkdown {
+                store: a.store,
+                product: pork,
+                lot: None,
+                kind: "expiry",
+                off_bp: 2_000,
+                price_fen: 2_400,
+                units: 3_000,
+                method: "price",
+                regular_price_fen: 3_000,
+                promotion: None,
+                ends_at: T0 + 10 * HOUR,
+                created_by: Some(a.staff.0),
+            },
+            T0,
+        )
+        .await
+        .unwrap();
+    let row = s.markdown(a.org, by_price, T0 + HOUR).await.unwrap();
+    assert_eq!((row.active, row.promotion, row.method.as_str()), (true, None, "price"));
+    assert!(!s.markdown(a.org, by_price, T0 + 10 * HOUR).await.unwrap().active);
+    assert!(s.due_price_markdowns(T0 + 10 * HOUR - 1).await.unwrap().is_empty());
+    assert_eq!(
+        s.due_price_markdowns(T0 + 10 * HOUR).await.unwrap(),
+        vec![(a.org, by_price)]
+    );
+    assert!(s.end_markdown(a.org, by_price, T0 + 2 * HOUR).await.unwrap());
+    assert!(!s.end_markdown(a.org, by_price, T0 + 3 * HOUR).await.unwrap(), "once");
+    assert!(
+        !s.end_markdown(b.org, by_price, T0 + 3 * HOUR).await.unwrap(),
+        "not theirs"
+    );
+    let ended = s.markdown(a.org, by_price, T0 + HOUR).await.unwrap();
+    assert_eq!((ended.active, ended.ends_at), (false, T0 + 2 * HOUR), "ended early");
+    assert!(s.due_price_markdowns(T0 + 11 * HOUR).await.unwrap().is_empty());
 }
 
 /// What replenishment counts as on hand: lots not expired at `now`; an expired lot still

@@ -426,7 +426,10 @@ pub struct MarkdownSuggestionOut {
     pub days_left: Option<i64>,
     /// Days the stock lasts at the forecast demand (null: no demand forecast).
     pub cover_days: Option<f64>,
+    /// Pieces, or grams of a weighed good.
     pub units: i64,
+    /// A weighed good: accepting lowers its price per kg until the lot's day ends.
+    pub weighed: bool,
     pub regular_price_fen: i64,
     pub price_fen: i64,
     pub off_bp: i64,
@@ -448,6 +451,7 @@ fn suggestion_out(m: MarkdownSuggestion) -> MarkdownSuggestionOut {
         days_left: m.days_left,
         cover_days: m.cover_days.map(|c| (c * 10.0).round() / 10.0),
         units: m.units,
+        weighed: m.weighed,
         regular_price_fen: m.regular_price_fen,
         price_fen: m.price_fen,
         off_bp: m.off_bp,
@@ -472,18 +476,23 @@ async fn markdown_suggestions(State(s): State<AppState>, Auth(a): Auth) -> R<Jso
     }))
 }
 
-/// A markdown accepted: a flash-sale promotion at the marked price.
+/// A markdown accepted: a flash-sale promotion at the marked price (piece goods), or the
+/// price per kg lowered until the lot's day ends (weighed goods).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Markdown {
     pub id: i64,
     pub kind: String,
+    /// flash_sale or price
+    pub method: String,
     pub product_id: i64,
     pub product_zh: String,
     pub lot_id: Option<i64>,
     pub off_bp: i64,
     pub price_fen: i64,
+    pub regular_price_fen: i64,
+    /// Pieces, or grams of a weighed good.
     pub units: i64,
-    pub promotion_id: i64,
+    pub promotion_id: Option<i64>,
     pub ends_at: i64,
     pub active: bool,
     pub created_at: i64,
@@ -493,11 +502,13 @@ pub(crate) fn markdown_out(m: MarkdownRow) -> Markdown {
     Markdown {
         id: m.id,
         kind: m.kind,
+        method: m.method,
         product_id: m.product.0,
         product_zh: m.product_zh,
         lot_id: m.lot.map(|l| l.0),
         off_bp: m.off_bp,
         price_fen: m.price_fen,
+        regular_price_fen: m.regular_price_fen,
         units: m.units,
         promotion_id: m.promotion,
         ends_at: m.ends_at,

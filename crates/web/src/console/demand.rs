@@ -547,7 +547,7 @@ struct SuggestionView {
     name: String,
     product_id: i64,
     why: String,
-    units: i64,
+    units: String,
     regular: String,
     price: String,
     off: String,
@@ -562,7 +562,7 @@ struct HistoryView {
     kind: String,
     price: String,
     off: String,
-    units: i64,
+    units: String,
     until: String,
     active: bool,
     created: String,
@@ -632,7 +632,11 @@ async fn markdowns_view(st: &AppState, s: &Session, notice: String, problem: Str
                 name: c.pick(&m.name_zh, &m.name_en).to_string(),
                 product_id: m.product.0,
                 why,
-                units: m.units,
+                units: if m.weighed {
+                    qty(m.units, "kg")
+                } else {
+                    m.units.to_string()
+                },
                 regular: money(m.regular_price_fen),
                 price: money(m.price_fen),
                 off: format!("-{:.0}%", m.off_bp as f64 / 100.0),
@@ -658,7 +662,11 @@ async fn markdowns_view(st: &AppState, s: &Session, notice: String, problem: Str
             .to_string(),
             price: money(m.price_fen),
             off: format!("-{:.0}%", m.off_bp as f64 / 100.0),
-            units: m.units,
+            units: if m.method == plan::METHOD_PRICE {
+                qty(m.units, "kg")
+            } else {
+                m.units.to_string()
+            },
             until: datetime(m.ends_at),
             active: m.active,
             created: datetime(m.created_at),

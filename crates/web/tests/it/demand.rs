@@ -364,6 +364,93 @@ async fn plan_from_weather_to_orders_and_markdowns(t: TestApp) {
     let (_, theirs) = t.call("GET", "/api/v1/markdowns/ladders", Some(&other), None).await;
     assert_eq!(theirs["items"][0]["steps"], "3:20,1:50", "their default is untouched");
 
+    // A weighed good: its price per kg comes down until the lot's day ends, and back.
+    let pork = t
+        .product(
+            &owner,
+            "W1",
+            "猪肋排",
+            json!({"unit": "kg", "price_fen": 3_990, "cost_fen": 2_000}),
+        )
+        .await;
+    t.store
+        .receive(
+            t.a.org,
+            t.a.floor,
+            None,
+            Some(SupplierId(supplier)),
+            &[ReceiveLine {
+                product: ProductId(pork),
+                lot_code: "R1".into(),
+                expires_at: Some(tomorrow_ends),
+                qty: 2_500,
+                unit_cost_fen: Some(2_000),
+            }],
+            "",
+            None,
+            NOW - 3_600_000,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let (_, m) = t.call("GET", "/api/v1/markdowns/suggestions", Some(&owner), None).await;
+    let sug = m["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["product_id"].as_i64() == Some(pork))
+        .unwrap_or_else(|| panic!("{m}"))
+        .clone();
+    // One day left on the ladder 4:10,1:40: ¥39.90 × 0.6 = ¥23.94 a kg, above the cost.
+    assert_eq!(
+        (
+            sug["weighed"].as_bool(),
+            sug["price_fen"].as_i64(),
+            sug["units"].as_i64()
+        ),
+        (Some(true), Some(2_394), Some(2_500))
+    );
+    let (status, md) = t
+        .call(
+            "POST",
+            "/api/v1/markdowns",
+            Some(&owner),
+            Some(json!({"lot_id": sug["lot_id"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{md}");
+    assert_eq!(
+        (md["method"].as_str(), md["promotion_id"].clone()),
+        (Some("price"), json!(null))
+    );
+    let price = |body: serde_json::Value| body["price_fen"].as_i64();
+    let (_, p) = t
+        .call("GET", &format!("/api/v1/products/{pork}"), Some(&cashier), None)
+        .await;
+    assert_eq!(price(p), Some(2_394), "the price per kg is down");
+    let (_, m) = t.call("GET", "/api/v1/markdowns/suggestions", Some(&owner), None).await;
+    assert!(
+        !m["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["product_id"].as_i64() == Some(pork)),
+        "marked down already: {m}"
+    );
+    let id = md["id"].as_i64().unwrap();
+    let (status, ended) = t
+        .call("POST", &format!("/api/v1/markdowns/{id}/end"), Some(&owner), None)
+        .await;
+    assert_eq!(
+        (status, ended["active"].as_bool()),
+        (StatusCode::OK, Some(false)),
+        "{ended}"
+    );
+    let (_, p) = t
+        .call("GET", &format!("/api/v1/products/{pork}"), Some(&cashier), None)
+        .await;
+    assert_eq!(price(p), Some(3_990), "put back");
+
     // A second store: a promotion would mark the product down at both, so markdowns are
     // refused (by hand for now), with the reason.
     t.store
