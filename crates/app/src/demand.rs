@@ -25,8 +25,10 @@
 //! **Replenishment** (补货建议) and **markdowns** (降价建议) are computed when asked, from
 //! the stock and the latest forecasts: see [`linli_analytics::replenish`] and
 //! [`linli_domain::markdown`]. Accepting them goes through the normal paths: a purchase
-//! order sent to the supplier; a flash-sale promotion (so the till, the shop and the
-//! shelf labels follow, and it ends by itself).
+//! order sent to the supplier; a flash-sale promotion for piece goods (so the till, the
+//! shop and the shelf labels follow, and it ends by itself), or the audited price change
+//! of a weighed good's price per kg, put back by the order sweeper when the lot's day
+//! ends (`App::restore_due_markdowns`).
 
 use crate::purchasing::po_expected_delivery;
 use crate::{Actor, App, AppError};
