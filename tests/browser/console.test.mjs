@@ -475,6 +475,25 @@ describe('the staff console in a browser', { concurrency: false }, () => {
     } finally {
       await page.close();
     }
+    // The same pages on a phone: wide tables and charts scroll in their own boxes.
+    const phone = await browser.newContext({
+      viewport: PHONE,
+      hasTouch: true,
+      isMobile: true,
+      locale: 'zh-CN',
+      storageState: await manager.storageState(),
+    });
+    try {
+      const page = await phone.newPage();
+      const watch = watchPage(page);
+      for (const path of ['/data/forecast', '/replenishment', '/markdowns', '/data/sites', '/data']) {
+        await go(page, path);
+        await assertFitsWidth(page, path);
+      }
+      watch.check();
+    } finally {
+      await phone.close();
+    }
   });
 
   test('screenshots of the console for the README are saved', { timeout: TEST_TIMEOUT_MS }, async () => {
