@@ -199,21 +199,12 @@ pub fn fit(y: &[f64], m: usize, form: Form, alpha_fixed: Option<f64>) -> Option<
         return None;
     }
 
+    // Where each smoothing parameter sits in the vector being fitted, if it is fitted.
+    let at = |c: char| names.iter().position(|n| *n == c);
+    let (ia, ib, ig, ip) = (at('a'), at('b'), at('g'), at('p'));
     let unpack = |x: &[f64]| {
-        let mut j = 0;
-        let mut take = |c: char, default: f64| {
-            if names.get(j) == Some(&c) {
-                j += 1;
-                x[j - 1]
-            } else {
-                default
-            }
-        };
-        let alpha = take('a', alpha0);
-        let beta = take('b', 0.0);
-        let gamma = take('g', 0.0);
-        let phi = take('p', 1.0);
-        (alpha, beta, gamma, phi)
+        let get = |i: Option<usize>, default: f64| i.map_or(default, |i| x[i]);
+        (get(ia, alpha0), get(ib, 0.0), get(ig, 0.0), get(ip, 1.0))
     };
     let params_len = names.len();
     let mut season_buf = vec![0.0; m];
@@ -736,8 +727,8 @@ fn nelder_mead_bounded(f: &mut dyn FnMut(&[f64]) -> f64, x0: &[f64], lower: &[f6
         let (best, second_worst, worst) = (order[0], order[n - 1], order[n]);
         let mean = values.iter().sum::<f64>() / (nf + 1.0);
         let var = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (nf + 1.0);
-        let spread = var.sqrt();
-        if spread.is_nan() || spread < NM_TOL_STD {
+        // The standard deviation against the tolerance, squared on both sides.
+        if var.is_nan() || var < NM_TOL_STD * NM_TOL_STD {
             break;
         }
         let worst_row = worst * n;

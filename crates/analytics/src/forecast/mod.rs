@@ -592,40 +592,49 @@ pub fn forecast_all(
 /// from this thread as the workers advance.
 fn parallel_map<T: Sync, R: Send>(items: &[T], progress: Progress<'_>, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     use std::sync::atomic::{AtomicUsize, Ordering};
+    // Items are taken a few at a time from a shared counter, so a core whose items were
+    // cheap takes more rather than idling while another finishes dear ones.
+    const BATCH: usize = 8;
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(items.len())
         .max(1);
-    let done = AtomicUsize::new(0);
+    let (next, done) = (AtomicUsize::new(0), AtomicUsize::new(0));
     let total = items.len() as u64;
-    let chunk = items.len().div_ceil(workers).max(1);
-    let mut out: Vec<Vec<R>> = Vec::with_capacity(workers);
+    let mut parts: Vec<Vec<(usize, R)>> = Vec::with_capacity(workers);
     std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| {
-                let (f, done) = (&f, &done);
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                let (f, next, done) = (&f, &next, &done);
                 scope.spawn(move || {
-                    part.iter()
-                        .map(|item| {
-                            let r = f(item);
+                    let mut out = Vec::new();
+                    loop {
+                        let from = next.fetch_add(BATCH, Ordering::Relaxed);
+                        if from >= items.len() {
+                            break;
+                        }
+                        for (i, item) in items.iter().enumerate().skip(from).take(BATCH) {
+                            out.push((i, f(item)));
                             done.fetch_add(1, Ordering::Relaxed);
-                            r
-                        })
-                        .collect::<Vec<R>>()
+                        }
+                    }
+                    out
                 })
             })
             .collect();
         while handles.iter().any(|h| !h.is_finished()) {
             progress(done.load(Ordering::Relaxed) as u64, total);
-            std::thread::sleep(std::time::Duration::from_millis(20));
+            std::thread::sleep(std::time::Duration::from_millis(5));
         }
         for h in handles {
-            out.push(h.join().expect("a forecasting worker does not panic"));
+            parts.push(h.join().expect("a forecasting worker does not panic"));
         }
     });
     progress(total, total);
-    out.into_iter().flatten().collect()
+    // Back in the order of `items`.
+    let mut all: Vec<(usize, R)> = parts.into_iter().flatten().collect();
+    all.sort_unstable_by_key(|(i, _)| *i);
+    all.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Errors of a holdout evaluation.
