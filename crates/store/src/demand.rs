@@ -209,26 +209,7 @@ impl Store {
     /// Units sold less units returned per location, product and day (Asia/Shanghai),
     /// from the stock ledger, moved in [since, until) (milliseconds).
     pub async fn daily_sales(&self, org: OrgId, since: i64, until: i64) -> Result<Vec<DailySales>> {
-        let rows = sqlx::query(
-            "SELECT location_id, product_id, (at + $4) / 86400000 AS day, CAST(-SUM(qty_delta) AS BIGINT) AS qty \
-             FROM stock_movements WHERE org_id = $1 AND at >= $2 AND at < $3 AND kind IN ('sale', 'return') \
-             GROUP BY location_id, product_id, (at + $4) / 86400000 ORDER BY location_id, product_id, day",
-        )
-        .bind(org.0)
-        .bind(since)
-        .bind(until)
-        .bind(crate::analytics::SHANGHAI_OFFSET_MS)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .iter()
-            .map(|r| DailySales {
-                location: LocationId(r.get("location_id")),
-                product: ProductId(r.get("product_id")),
-                day: r.get("day"),
-                qty: r.get("qty"),
-            })
-            .collect())
+        self.sales_per_day(org, None, since, until).await
     }
 
     /// `daily_sales` of one product (every location).
@@ -239,17 +220,28 @@ impl Store {
         since: i64,
         until: i64,
     ) -> Result<Vec<DailySales>> {
+        self.sales_per_day(org, Some(product), since, until).await
+    }
+
+    async fn sales_per_day(
+        &self,
+        org: OrgId,
+        product: Option<ProductId>,
+        since: i64,
+        until: i64,
+    ) -> Result<Vec<DailySales>> {
         let rows = sqlx::query(
-            "SELECT location_id, product_id, (at + $5) / 86400000 AS day, CAST(-SUM(qty_delta) AS BIGINT) AS qty \
-             FROM stock_movements WHERE org_id = $1 AND product_id = $2 AND at >= $3 AND at < $4 \
-             AND kind IN ('sale', 'return') GROUP BY location_id, product_id, (at + $5) / 86400000 \
-             ORDER BY location_id, day",
+            "SELECT location_id, product_id, (at + $4) / 86400000 AS day, CAST(-SUM(qty_delta) AS BIGINT) AS qty \
+             FROM stock_movements WHERE org_id = $1 AND at >= $2 AND at < $3 AND kind IN ('sale', 'return') \
+             AND (product_id = $5 OR $6 = 1) \
+             GROUP BY location_id, product_id, (at + $4) / 86400000 ORDER BY location_id, product_id, day",
         )
         .bind(org.0)
-        .bind(product.0)
         .bind(since)
         .bind(until)
         .bind(crate::analytics::SHANGHAI_OFFSET_MS)
+        .bind(product.map_or(0, |p| p.0))
+        .bind(i64::from(product.is_none()))
         .fetch_all(&self.pool)
         .await?;
         Ok(rows

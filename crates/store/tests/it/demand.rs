@@ -258,6 +258,22 @@ pub async fn daily_sales_count_units_sold_less_returned_per_shanghai_day(s: Stor
         s.daily_sales(b.org, T0 - DAY, T0 + 2 * DAY).await.unwrap(),
         vec![row(b.floor, theirs, d, 1)]
     );
+    // One product's: the same rows, that product only; another organisation's product
+    // has none here.
+    assert_eq!(
+        s.product_daily_sales(a.org, milk, T0 - HOUR, T0 + DAY).await.unwrap(),
+        vec![
+            row(a.floor, milk, d - 1, 2),
+            row(a.floor, milk, d, 3 + 4 - 1),
+            row(a.backroom, milk, d, 1),
+        ]
+    );
+    assert!(
+        s.product_daily_sales(a.org, theirs, T0 - DAY, T0 + 2 * DAY)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 fn forecast(location: LocationId, product: ProductId, day: i64, milli: i64, backtest: bool) -> DemandForecast {
