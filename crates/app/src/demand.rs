@@ -528,8 +528,8 @@ impl App {
             date_of(since_day).ok_or_else(|| AppError::Internal("date out of range".into()))?,
             jiff::civil::Time::midnight(),
         );
-        let until = since + FORECAST_HISTORY_DAYS * DAY_MS + 2 * 3_600_000; // DST-free zone
-        let until = until.min(time::at_local(time::local_date(now), jiff::civil::Time::midnight()));
+        // Whole days only: up to today's midnight.
+        let until = time::at_local(time::local_date(now), jiff::civil::Time::midnight());
         let sales = self.store.daily_sales(org, since, until).await?;
         let mut by_series: BTreeMap<(LocationId, ProductId), BTreeMap<i64, i64>> = BTreeMap::new();
         for s in sales {
